@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ternctl's command line on a host without tern.ko: usage errors exit 2
+# with a message naming what was wrong, runtime errors exit 1, and every
+# command that needs the kernel says that tern.ko is not loaded. One KTAP
+# test case per command line. Runs the sanitizer build when there is one.
+# Usage: ternctl_cli_test.sh [path/to/ternctl]
+set -u
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+. "$DIR/../kselftest/ktap_helpers.sh"
+top=${TERN_TOP:-$(cd "$DIR/../../.." && pwd)}
+build=${B:-$top/build}
+ternctl=${1:-$build/san/bin/ternctl}
+[ -x "$ternctl" ] || ternctl=$build/bin/ternctl
+# The kselftest runner wraps us in stdbuf, whose LD_PRELOAD would make the
+# sanitizer build refuse to start.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+
+# STATUS|PATTERN|ARGS (shell words)
+cases='0|^Usage: ternctl|--help
+0|^ternctl [0-9]|--version
+2|^Usage: ternctl|
+2|unknown command '"'"'frob'"'"'|frob
+2|unknown option '"'"'--frob'"'"'|--frob
+0|conn list|conn --help
+2|unknown command '"'"'frob'"'"'|conn frob
+0|^Usage: ternctl conn list|conn list --help
+0|^Usage: ternctl conn show ID|conn show --help
+0|--max-held N|conn set --help
+0|^Usage: ternctl conn del ID|conn del --help
+0|^Usage: ternctl events|events --help
+2|missing connection ID|conn show
+2|missing connection ID|conn del
+2|unexpected argument '"'"'2'"'"'|conn show 1 2
+2|unexpected argument '"'"'x'"'"'|conn list x
+2|unexpected argument '"'"'x'"'"'|events x
+2|connection id '"'"'7x'"'"': it is not a number|conn show 7x
+2|connection id '"'"'-5'"'"': it is negative|conn del -- -5
+2|connection id '"'"'4294967296'"'"': it is too large|conn show 4294967296
+2|connection id '"'"'0'"'"': it is 0|conn set 0 --mark 1
+2|nothing to change|conn set 1
+2|'"'"'12ms'"'"' for --timeout: it is not a number|conn set 1 --timeout 12ms
+2|'"'"'-1'"'"' for --mark: it is negative|conn set 1 --mark -1
+2|'"'"'99999999999'"'"' for --max-held: it is too large|conn set 1 --max-held 99999999999
+2|'"'"''"'"' for --grace: it is empty|conn set 1 --grace ""
+2|unrecognized option '"'"'--bogus'"'"'|conn set 1 --bogus 3
+2|requires an argument|conn set 1 --hb-interval
+2|longer than 31 bytes|conn list --owner 0123456789abcdef0123456789abcdef
+2|the owner tag is empty|conn list --owner ""
+2|invalid option|conn del 1 -j'
+# Without the module, whatever needs the kernel says so.
+if ! grep -qs '^tern ' /proc/modules; then
+	nl='tern.ko is not loaded (genetlink family "tern" not found)'
+	for args in "conn list" "conn list -j" "conn show 1" "conn del 1" \
+		    "conn set 1 --mark 0x10" "events"; do
+		cases="$cases
+1|$nl|$args"
+	done
+fi
+
+ktap_print_header
+if [ ! -x "$ternctl" ]; then
+	ktap_skip_all "no ternctl in $build: run make first"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan "$(printf '%s\n' "$cases" | wc -l)"
+
+while IFS='|' read -r want pattern args; do
+	eval "set -- $args"
+	out=$("$ternctl" "$@" 2>&1)
+	got=$?
+	name="ternctl $args"
+	if [ "$got" -eq "$want" ] && grep -q -e "$pattern" <<<"$out"; then
+		ktap_test_pass "$name"
+	else
+		ktap_print_msg "$name: wanted exit $want and /$pattern/, got exit $got:"
+		sed 's/^/#   /' <<<"$out"
+		ktap_test_fail "$name"
+	fi
+done <<<"$cases"
+
+ktap_finished
