@@ -36,9 +36,23 @@ struct socket;
 struct tern_net;
 struct tern_owner;
 
+/*
+ * Received frames are carved, in order, from chunks of TERN_RX_CHUNK_SIZE
+ * bytes (a larger frame gets a chunk of its own); a chunk is freed when
+ * the last of its frames is. Frames are acked in order, so chunks empty
+ * from the oldest and one allocation serves dozens of small frames.
+ */
+struct tern_rx_chunk {
+	u32 refs;		/* frames in it, plus one while filled */
+	u32 used;
+	u32 size;
+	u8 space[] __aligned(8);
+};
+
 /* A received frame, held until the owner acks it. */
 struct tern_rx_frame {
 	struct list_head list;
+	struct tern_rx_chunk *chunk;
 	u64 seq;
 	u32 len;
 	u16 flags;
@@ -124,6 +138,7 @@ struct tern_conn {
 
 	/* Receive side. */
 	struct tern_parser parser;
+	struct tern_rx_chunk *rx_chunk;	/* being filled */
 	unsigned long partial_since;	/* jiffies a partial frame began */
 	struct list_head held;		/* received, not acked, by seq */
 	struct tern_rx_frame *next;	/* first frame not sent to the owner */

@@ -36,26 +36,26 @@
 /* Keep one message, skb overhead included, within a 32 KiB allocation. */
 #define TERN_NL_BATCH		(SZ_32K - SZ_1K)
 
+/*
+ * A frame is one attribute holding it as it came on the wire, header and
+ * payload; sequence numbers follow on from the message's TERN_A_SEQ.
+ */
 static size_t tern_frame_attr_size(const struct tern_rx_frame *f)
 {
-	return nla_total_size(nla_total_size_64bit(sizeof(u64)) +
-			      nla_total_size(sizeof(u8)) +
-			      nla_total_size(sizeof(u16)) +
-			      nla_total_size(f->len));
+	return nla_total_size(TERN_FRAME_HDR_LEN + f->len);
 }
 
 static int tern_put_frame(struct sk_buff *skb, const struct tern_rx_frame *f)
 {
-	struct nlattr *nest;
+	struct nlattr *attr;
+	u8 *wire;
 
-	nest = nla_nest_start(skb, TERN_A_FRAME);
-	if (!nest ||
-	    nla_put_u64_64bit(skb, TERN_FRAME_A_SEQ, f->seq, TERN_FRAME_A_PAD) ||
-	    nla_put_u8(skb, TERN_FRAME_A_TYPE, f->type) ||
-	    nla_put_u16(skb, TERN_FRAME_A_FLAGS, f->flags) ||
-	    nla_put(skb, TERN_FRAME_A_DATA, f->len, f->data))
+	attr = nla_reserve(skb, TERN_A_WIRE, TERN_FRAME_HDR_LEN + f->len);
+	if (!attr)
 		return -EMSGSIZE;
-	nla_nest_end(skb, nest);
+	wire = nla_data(attr);
+	tern_frame_hdr_build(wire, f->type, f->flags, f->len);
+	memcpy(wire + TERN_FRAME_HDR_LEN, f->data, f->len);
 	return 0;
 }
 
@@ -101,7 +101,8 @@ static int tern_deliver_batch(struct tern_conn *conn)
 	void *hdr;
 	int err;
 
-	size = nla_total_size(sizeof(u32)) + nla_total_size_64bit(sizeof(u64));
+	size = nla_total_size(sizeof(u32)) +
+	       2 * nla_total_size_64bit(sizeof(u64));
 	for (f = conn->next; f; f = tern_next_frame(conn, f)) {
 		fsize = tern_frame_attr_size(f);
 		if (n && (size + fsize > TERN_NL_BATCH ||
@@ -119,7 +120,8 @@ static int tern_deliver_batch(struct tern_conn *conn)
 	hdr = genlmsg_put(skb, 0, 0, &tern_nl_family, 0, TERN_CMD_FRAME_RECV);
 	if (!hdr ||
 	    nla_put_u32(skb, TERN_A_CONN_ID, conn->id) ||
-	    nla_put_u64_64bit(skb, TERN_A_COOKIE, conn->p.cookie, TERN_A_PAD))
+	    nla_put_u64_64bit(skb, TERN_A_COOKIE, conn->p.cookie, TERN_A_PAD) ||
+	    nla_put_u64_64bit(skb, TERN_A_SEQ, conn->next->seq, TERN_A_PAD))
 		goto too_big;
 	for (f = conn->next; f != end; f = tern_next_frame(conn, f))
 		if (tern_put_frame(skb, f))

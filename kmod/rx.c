@@ -75,6 +75,59 @@ static struct tern_rx_frame *tern_rx_frame_of(void *data)
 	return container_of(data, struct tern_rx_frame, data[0]);
 }
 
+/* Frames are carved from chunks of one kmalloc-8k slab object. */
+#define TERN_RX_CHUNK_SIZE	8192
+#define TERN_RX_CHUNK_SPACE	\
+	(TERN_RX_CHUNK_SIZE - offsetof(struct tern_rx_chunk, space))
+
+static void tern_rx_chunk_unref(struct tern_rx_chunk *c)
+{
+	if (!--c->refs)
+		kvfree(c);
+}
+
+/* Stop filling the current chunk; it goes when its frames do. */
+static void tern_rx_chunk_close(struct tern_conn *conn)
+{
+	if (conn->rx_chunk) {
+		tern_rx_chunk_unref(conn->rx_chunk);
+		conn->rx_chunk = NULL;
+	}
+}
+
+/* Room for a frame of @len payload bytes, charged to the active memcg. */
+static struct tern_rx_frame *tern_rx_frame_alloc(struct tern_conn *conn,
+						 u32 len)
+{
+	u32 need = ALIGN(struct_size_t(struct tern_rx_frame, data, len), 8);
+	struct tern_rx_chunk *c = conn->rx_chunk;
+	struct tern_rx_frame *f;
+
+	if (!c || c->size - c->used < need) {
+		u32 size = max_t(u32, need, TERN_RX_CHUNK_SPACE);
+
+		tern_rx_chunk_close(conn);
+		c = kvmalloc(struct_size(c, space, size), GFP_KERNEL_ACCOUNT);
+		if (!c)
+			return NULL;
+		c->refs = 1;
+		c->used = 0;
+		c->size = size;
+		conn->rx_chunk = c;
+	}
+
+	f = (struct tern_rx_frame *)(c->space + c->used);
+	c->used += need;
+	c->refs++;
+	f->chunk = c;
+	return f;
+}
+
+static void tern_rx_frame_free(struct tern_rx_frame *f)
+{
+	tern_rx_chunk_unref(f->chunk);
+}
+
 static bool tern_rx_is_hb(u8 type)
 {
 	return type == TERN_FRAME_PING || type == TERN_FRAME_PONG;
@@ -90,7 +143,7 @@ static int tern_rx_begin(void *ctx, const struct tern_hdr *h, void **buf)
 		return 0;
 	}
 
-	f = kvmalloc(struct_size(f, data, h->len), GFP_KERNEL_ACCOUNT);
+	f = tern_rx_frame_alloc(conn, h->len);
 	if (!f)
 		return -ENOMEM;
 	f->len = h->len;
@@ -147,8 +200,10 @@ void tern_rx_drop_partial(struct tern_conn *conn)
 	void *buf = tern_parser_reset(p);
 
 	if (buf && user)
-		kvfree(tern_rx_frame_of(buf));
+		tern_rx_frame_free(tern_rx_frame_of(buf));
 	conn->partial_since = 0;
+	/* Nothing more will be read into it. */
+	tern_rx_chunk_close(conn);
 }
 
 static bool tern_rx_full(struct tern_conn *conn)
@@ -325,7 +380,7 @@ int tern_rx_ack(struct tern_conn *conn, u64 seq, struct netlink_ext_ack *extack)
 		conn->held_bytes -= cost;
 		conn->inflight_bytes -= min(conn->inflight_bytes, cost);
 		freed += cost;
-		kvfree(f);
+		tern_rx_frame_free(f);
 	}
 	if (!freed)
 		return 0;
@@ -348,7 +403,7 @@ void tern_rx_free_all(struct tern_conn *conn)
 	list_for_each_entry_safe(f, tmp, &conn->held, list) {
 		freed += tern_rx_cost(f);
 		list_del(&f->list);
-		kvfree(f);
+		tern_rx_frame_free(f);
 	}
 	conn->next = NULL;
 	conn->held_frames = 0;

@@ -70,9 +70,11 @@ static int tern_nl_alloc(struct tern_nl **nlp)
 
 	if (!nl)
 		return -ENOMEM;
-	nl->rsize = 64 * 1024;
-	nl->rbuf = malloc(nl->rsize);
-	if (!nl->rbuf) {
+	nl->rbuf = malloc(TERN_NL_RBUF_SIZE);
+	nl->sbuf = malloc(TERN_NL_RBUF_SIZE);
+	if (!nl->rbuf || !nl->sbuf) {
+		free(nl->rbuf);
+		free(nl->sbuf);
 		free(nl);
 		return -ENOMEM;
 	}
@@ -177,12 +179,13 @@ void tern_nl_close(struct tern_nl *nl)
 {
 	if (!nl)
 		return;
-	tern_nl_queue_free(nl);
+	tern_nl_ntf_free(nl);
 	if (nl->sk)
 		nl_socket_free(nl->sk);	/* closes the fd */
 	else if (nl->fd >= 0)
 		close(nl->fd);
 	free(nl->rbuf);
+	free(nl->sbuf);
 	free(nl);
 }
 

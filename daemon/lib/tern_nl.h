@@ -4,9 +4,10 @@
  *
  * One struct tern_nl is one netlink socket. The socket that creates or adopts
  * a connection becomes its owner: frame-recv and conn-writable notifications
- * for that connection are unicast to it. Notifications can arrive while a
- * request waits for its reply; they are queued and handed out, in order, by
- * tern_nl_process(), so none is lost.
+ * for that connection are unicast to it. tern_nl_process() hands
+ * notifications out from its receive buffer, without copying them.
+ * Notifications can also arrive while a request waits for its reply; they
+ * are kept and handed out, in order, by tern_nl_process(), so none is lost.
  *
  * Every function returns 0 or a negative errno. When the kernel rejected a
  * request, tern_nl_error() returns its extack message (or strerror()).
@@ -152,7 +153,13 @@ struct tern_ack {
 int tern_nl_frame_ack(struct tern_nl *nl, const struct tern_ack *acks,
 		      size_t n);
 
-/* Notifications. Pointers in them are valid only during the callback. */
+/* Notifications. Pointers in them are valid only during the callback
+ * (a frame's @data points into the library's receive buffer). A frame-recv
+ * notification hands its frames to @frame one by one, with consecutive
+ * sequence numbers. Callbacks may make requests (ack, say) and even call
+ * tern_nl_process() again: notifications are still handed out once each,
+ * in the order tern.ko sent them.
+ */
 struct tern_frame_in {
 	uint32_t conn_id;
 	uint64_t cookie;
@@ -174,9 +181,14 @@ struct tern_event_ops {
 /* Join the "events" multicast group (conn-down). */
 int tern_nl_subscribe(struct tern_nl *nl);
 
-/* Hand out queued notifications, then read the socket once. With
+/* Hand out pending notifications, then read the socket once. With
  * @timeout_ms 0 it does not block; -1 waits for at least one message.
- * Returns the number of notifications handled, or a negative errno.
+ * Returns the number of notifications handled (a frame-recv counts once,
+ * however many frames it carries), or a negative errno: -EBADMSG for a
+ * malformed notification, which is dropped whole (none of its frames is
+ * handed out; the next call carries on after it), -ENOBUFS or -EMSGSIZE
+ * when notifications were lost (a receive buffer overrun, or a message
+ * larger than the library's 128 KiB buffer, which tern.ko never sends).
  */
 int tern_nl_process(struct tern_nl *nl, const struct tern_event_ops *ops,
 		    void *arg, int timeout_ms);

@@ -40,6 +40,8 @@ const struct nla_policy tern_conn_policy[TERN_A_MAX + 1] = {
 	[TERN_A_ACK]		= { .type = NLA_NESTED },
 	[TERN_A_RESULT]		= { .type = NLA_NESTED },
 	[TERN_A_COUNT]		= { .type = NLA_U32 },
+	[TERN_A_SEQ]		= { .type = NLA_U64 },
+	[TERN_A_WIRE]		= { .minlen = TERN_FRAME_HDR_LEN },
 };
 
 static const struct nla_policy tern_stats_policy[TERN_STATS_A_MAX + 1] = {

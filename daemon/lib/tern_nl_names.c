@@ -81,12 +81,12 @@ static const char *const conn_attrs[] = {
 	[TERN_A_ACK] = "ack",
 	[TERN_A_RESULT] = "result",
 	[TERN_A_COUNT] = "count",
+	[TERN_A_SEQ] = "seq",
+	[TERN_A_WIRE] = "wire",
 };
 
 static const char *const frame_attrs[] = {
-	[TERN_FRAME_A_PAD] = "pad",
 	[TERN_FRAME_A_CONN_ID] = "conn-id",
-	[TERN_FRAME_A_SEQ] = "seq",
 	[TERN_FRAME_A_TYPE] = "type",
 	[TERN_FRAME_A_FLAGS] = "flags",
 	[TERN_FRAME_A_DATA] = "data",

@@ -24,12 +24,36 @@
 #define TERN_NL_RCVBUF		(4 * 1024 * 1024)
 #define TERN_NL_SNDBUF		(1024 * 1024)
 
+/* Size of each receive buffer. Every datagram tern.ko sends fits: a
+ * frame-recv message is at most one largest frame and its headers (about
+ * 66 KiB), a dump reply at most 32 KiB. One that does not is reported
+ * (with its size), never cut silently.
+ */
+#define TERN_NL_RBUF_SIZE	(128 * 1024)
+
 /* A notification copied off the socket, waiting for tern_nl_process(). */
 struct tern_ntf {
 	struct tern_ntf *next;
 	size_t len;
 	/* followed by the message, nlmsghdr first, suitably aligned */
 	struct nlmsghdr nlh[];
+};
+
+/* Where tern_nl_process() is in what it hands out: a datagram in rbuf or
+ * a queued copy, and within a frame-recv message, the next frame. Nested
+ * calls (a callback calling tern_nl_process()) share it, so they carry on
+ * exactly where their caller was.
+ */
+struct tern_cursor {
+	const unsigned char *buf;	/* nl->rbuf, or ntf->nlh */
+	struct tern_ntf *ntf;		/* the queued copy buf is, or NULL */
+	size_t off, end;		/* next message in buf; end of the data */
+	/* The frame-recv message being handed out, checked whole already. */
+	const struct nlattr *attr;	/* next attribute; NULL when none */
+	int rem;			/* bytes from attr to the message's end */
+	uint32_t conn_id;
+	uint64_t cookie;
+	uint64_t seq;			/* of the next frame */
 };
 
 struct tern_nl {
@@ -40,15 +64,33 @@ struct tern_nl {
 	uint32_t portid;
 	uint32_t seq;			/* last request sequence number */
 	bool busy;			/* a request waits for its reply */
+	bool always_drain;		/* tests: drain before every request */
 	int reply_timeout_ms;		/* TERN_NL_REPLY_TIMEOUT_MS */
-	unsigned char *rbuf;		/* receive buffer */
-	size_t rsize;
+	/*
+	 * Notifications are handed out in this order: the rest of what
+	 * cur points into, then the queue, then the socket. tern_nl_process
+	 * reads into rbuf and hands out from there, in place; requests read
+	 * into sbuf, so that a callback's request never overwrites what is
+	 * being handed out. The two trade places when a request reads
+	 * notifications while nothing is pending and no callback runs;
+	 * otherwise those are copied to the queue.
+	 */
+	unsigned char *rbuf;		/* TERN_NL_RBUF_SIZE each */
+	unsigned char *sbuf;
+	struct tern_cursor cur;
+	int in_cb;			/* event callbacks running */
+	struct tern_ntf *retired;	/* queued copies handed out while a
+					 * callback ran: freed when none does
+					 */
 	struct tern_ntf *head;		/* queued notifications, oldest first */
 	struct tern_ntf **tail;
 	size_t nqueued;
-	int lost;			/* -ENOBUFS or -ENOMEM: notifications
-					 * were lost; tern_nl_process says so
+	int lost;			/* -ENOBUFS, -ENOMEM or -EMSGSIZE:
+					 * notifications were lost;
+					 * tern_nl_process says so
 					 */
+	size_t lost_len;		/* -EMSGSIZE: the datagram's size */
+	size_t trunc_len;		/* set by tern_nl_recv's -EMSGSIZE */
 	char err[512];
 };
 
@@ -75,16 +117,32 @@ int tern_nl_parse(struct tern_nl *nl, const struct nlmsghdr *nlh,
 		  struct nlattr **tb, int maxtype,
 		  const struct nla_policy *policy, const char *what);
 
-/* Receive one datagram into nl->rbuf: 0 waits, >0 is its length. Returns
- * -EAGAIN when nothing came within @timeout_ms (-1: wait for ever).
+/* Receive one datagram into @buf (TERN_NL_RBUF_SIZE bytes): 0 waits, >0
+ * is its length. Returns -EAGAIN when nothing came within @timeout_ms
+ * (-1: wait for ever), -EMSGSIZE when the datagram was larger than the
+ * buffer (it is lost; nl->trunc_len says how large it was).
  */
-ssize_t tern_nl_recv(struct tern_nl *nl, int timeout_ms, bool restart);
+ssize_t tern_nl_recv(struct tern_nl *nl, unsigned char *buf, int timeout_ms,
+		     bool restart);
 bool tern_nl_is_ntf(const struct tern_nl *nl, const struct nlmsghdr *nlh);
 /* Queue a copy; on failure the loss is recorded in nl->lost. */
 void tern_nl_enqueue(struct tern_nl *nl, const struct nlmsghdr *nlh);
-/* Move what is waiting on the socket to the queue, without blocking. */
+/* Record that notifications were lost (-ENOBUFS or -EMSGSIZE). */
+void tern_nl_note_lost(struct tern_nl *nl, int err);
+/* Take in the notifications waiting on the socket (tern_nl_stash), without
+ * blocking; before a request, when the socket is crowded.
+ */
 void tern_nl_drain_socket(struct tern_nl *nl);
 void tern_nl_queue_free(struct tern_nl *nl);
+
+/* tern_nl_event.c */
+/* Take the notifications of the datagram of @len bytes just read into
+ * nl->sbuf: in place when nothing is pending and no callback runs (rbuf and
+ * sbuf trade places), else as copies at the end of the queue.
+ */
+void tern_nl_stash(struct tern_nl *nl, size_t len);
+/* Free what the cursor, the queue and the retired list hold. */
+void tern_nl_ntf_free(struct tern_nl *nl);
 
 /* tern_nl_names.c: attribute sets, for naming attributes in errors. */
 enum {

@@ -5,9 +5,12 @@
  * libnl builds the messages; sending and receiving are done here so that
  * sequence numbers are matched by hand. A request's reply and ack carry its
  * sequence number; notifications (frame-recv, conn-down, conn-writable) may
- * arrive in between, with any sequence number, and are copied to a queue
- * that tern_nl_process() empties in order. Anything else is a leftover of
- * an earlier request and is dropped.
+ * arrive in between, with any sequence number. A request reads into its own
+ * buffer (nl->sbuf), never into the one tern_nl_process() may be handing
+ * notifications out of (a callback may make requests), and passes the
+ * notifications it reads to tern_nl_stash(), which puts them after
+ * everything already pending, so that tern_nl_process() hands them out in
+ * order. Anything else is a leftover of an earlier request and is dropped.
  */
 #include <errno.h>
 #include <poll.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "tern_nl_priv.h"
 
@@ -92,6 +96,13 @@ void tern_nl_enqueue(struct tern_nl *nl, const struct nlmsghdr *nlh)
 	nl->nqueued++;
 }
 
+void tern_nl_note_lost(struct tern_nl *nl, int err)
+{
+	nl->lost = err;
+	if (err == -EMSGSIZE)
+		nl->lost_len = nl->trunc_len;
+}
+
 void tern_nl_queue_free(struct tern_nl *nl)
 {
 	struct tern_ntf *n;
@@ -120,59 +131,47 @@ static int tern_nl_wait(struct tern_nl *nl, int timeout_ms, bool restart)
 	}
 }
 
-static ssize_t tern_nl_recv_flags(struct tern_nl *nl, int flags,
-				  struct sockaddr_nl *from)
+ssize_t tern_nl_recv(struct tern_nl *nl, unsigned char *buf, int timeout_ms,
+		     bool restart)
 {
-	struct iovec iov = { .iov_base = nl->rbuf, .iov_len = nl->rsize };
+	struct sockaddr_nl from;
+	struct iovec iov = { .iov_base = buf, .iov_len = TERN_NL_RBUF_SIZE };
 	struct msghdr mh = {
-		.msg_name = from,
-		.msg_namelen = sizeof(*from),
+		.msg_name = &from,
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
 	};
-	ssize_t n;
-
-	memset(from, 0, sizeof(*from));
-	n = recvmsg(nl->fd, &mh, flags);
-	return n < 0 ? -errno : n;
-}
-
-ssize_t tern_nl_recv(struct tern_nl *nl, int timeout_ms, bool restart)
-{
-	struct sockaddr_nl from;
-	unsigned char *buf;
+	bool waited = false;
 	ssize_t n;
 	int err;
 
-	if (timeout_ms) {
+	/* One copy, straight into a buffer that holds any message tern.ko
+	 * sends; MSG_TRUNC makes a larger one say how large it was. Wait
+	 * only when nothing is there yet.
+	 */
+	for (;;) {
+		from.nl_family = AF_UNSPEC;
+		from.nl_pid = 0;
+		mh.msg_namelen = sizeof(from);
+		n = recvmsg(nl->fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
+		if (n >= 0)
+			break;
+		if (errno == EINTR && restart)
+			continue;
+		if (errno != EAGAIN || !timeout_ms || waited)
+			return -errno;
 		err = tern_nl_wait(nl, timeout_ms, restart);
 		if (err)
 			return err;
+		waited = true;
 	}
-	/* Peek at the length first: one notification may be large. */
-	for (;;) {
-		n = tern_nl_recv_flags(nl, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT,
-				       &from);
-		if (n == -EINTR && restart)
-			continue;
-		if (n < 0)
-			return n;
-		if ((size_t)n <= nl->rsize)
-			break;
-		buf = realloc(nl->rbuf, n);
-		if (!buf)
-			return -ENOMEM;
-		nl->rbuf = buf;
-		nl->rsize = n;
-	}
-	do {
-		n = tern_nl_recv_flags(nl, MSG_DONTWAIT, &from);
-	} while (n == -EINTR);
-	if (n < 0)
-		return n;
 	/* Only the kernel talks to us; drop what another socket sent. */
 	if (from.nl_family == AF_NETLINK && from.nl_pid != 0)
 		return 0;
+	if ((mh.msg_flags & MSG_TRUNC) || (size_t)n > TERN_NL_RBUF_SIZE) {
+		nl->trunc_len = n;
+		return -EMSGSIZE;
+	}
 	return n;
 }
 
@@ -181,23 +180,40 @@ ssize_t tern_nl_recv(struct tern_nl *nl, int timeout_ms, bool restart)
 
 void tern_nl_drain_socket(struct tern_nl *nl)
 {
-	struct nlmsghdr *nlh;
 	ssize_t n;
-	int i, rem;
+	int i;
 
 	for (i = 0; i < TERN_NL_DRAIN_MAX; i++) {
-		n = tern_nl_recv(nl, 0, true);
-		if (n == -ENOBUFS) {
-			nl->lost = -ENOBUFS;
+		n = tern_nl_recv(nl, nl->sbuf, 0, true);
+		if (n == -ENOBUFS || n == -EMSGSIZE) {
+			tern_nl_note_lost(nl, n);
 			continue;
 		}
 		if (n < 0)
 			return;		/* -EAGAIN: nothing left */
-		nlh = (struct nlmsghdr *)nl->rbuf;
-		for (rem = n; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem))
-			if (tern_nl_is_ntf(nl, nlh))
-				tern_nl_enqueue(nl, nlh);
+		tern_nl_stash(nl, n);
 	}
+}
+
+/*
+ * Should the socket be drained before a request, to make room for the
+ * reply (the kernel drops a reply that does not fit)? tern.ko keeps its
+ * notifications to half of the receive buffer, so only when more than half
+ * is taken (by "events" multicasts, say) is there a risk; draining
+ * otherwise would only copy notifications that tern_nl_process() can hand
+ * out in place.
+ */
+static bool tern_nl_crowded(struct tern_nl *nl)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (nl->always_drain)
+		return true;
+	if (getsockopt(nl->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) ||
+	    len <= SK_MEMINFO_RCVBUF * sizeof(uint32_t))
+		return true;	/* cannot tell: drain, to be safe */
+	return mem[SK_MEMINFO_RMEM_ALLOC] > mem[SK_MEMINFO_RCVBUF] / 2;
 }
 
 /* What one request collects while its reply comes in. */
@@ -390,15 +406,18 @@ static void tern_nl_got_reply(struct tern_nl *nl, struct tern_req *req,
 		req->stop = true;
 }
 
-/* Sort the messages of one datagram. */
+/* Sort the messages of one datagram in nl->sbuf: the request's own now,
+ * the notifications after (tern_nl_stash, which may swap the buffers).
+ */
 static void tern_nl_scan(struct tern_nl *nl, struct tern_req *req, size_t len)
 {
-	struct nlmsghdr *nlh = (struct nlmsghdr *)nl->rbuf;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)nl->sbuf;
 	int rem = len;
+	bool ntf = false;
 
 	for (; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
 		if (tern_nl_is_ntf(nl, nlh)) {
-			tern_nl_enqueue(nl, nlh);
+			ntf = true;
 			continue;
 		}
 		if (nlh->nlmsg_seq != req->seq || req->done)
@@ -410,6 +429,8 @@ static void tern_nl_scan(struct tern_nl *nl, struct tern_req *req, size_t len)
 		else if (nlh->nlmsg_type == nl->family)
 			tern_nl_got_reply(nl, req, nlh);
 	}
+	if (ntf)
+		tern_nl_stash(nl, len);
 }
 
 static int tern_nl_send(struct tern_nl *nl, struct nlmsghdr *nlh)
@@ -448,22 +469,25 @@ int tern_nl_transact(struct tern_nl *nl, struct nl_msg *msg, bool dump,
 	nlh->nlmsg_flags |= NLM_F_REQUEST | (dump ? NLM_F_DUMP : NLM_F_ACK);
 
 	/* Make room for the reply: the kernel drops what does not fit. */
-	tern_nl_drain_socket(nl);
+	if (tern_nl_crowded(nl))
+		tern_nl_drain_socket(nl);
 	err = tern_nl_send(nl, nlh);
 	if (err)
 		goto out;
 	nl->busy = true;
 	while (!req.done) {
-		n = tern_nl_recv(nl, nl->reply_timeout_ms, true);
+		n = tern_nl_recv(nl, nl->sbuf, nl->reply_timeout_ms, true);
 		if (n == -EAGAIN) {
 			err = tern_nl_seterr(nl, -ETIMEDOUT,
 					     "no reply from tern.ko within %d ms",
 					     nl->reply_timeout_ms);
 			break;
 		}
-		if (n == -ENOBUFS) {
-			/* Notifications were lost; our reply may come yet. */
-			nl->lost = -ENOBUFS;
+		if (n == -ENOBUFS || n == -EMSGSIZE) {
+			/* Notifications were lost (replies are far smaller
+			 * than the buffer); our reply may come yet.
+			 */
+			tern_nl_note_lost(nl, n);
 			continue;
 		}
 		if (n < 0) {

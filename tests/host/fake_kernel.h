@@ -4,7 +4,10 @@
  * datagram socketpair that reads each request the library sends and runs
  * the test's handler on it. Replies are built with libnl the way the
  * kernel builds them (u64 attributes preceded by a PAD attribute, nests
- * flagged NLA_F_NESTED, errors with extack TLVs and a capped header).
+ * flagged NLA_F_NESTED, errors with extack TLVs and a capped header), and
+ * frame-recv notifications as tern.ko's deliver.c does: conn-id, cookie,
+ * the seq of the first frame, then one TERN_A_WIRE per frame holding it as
+ * it came on the wire.
  * Header-only, as the test suites are one source file per program.
  */
 #ifndef TERN_FAKE_KERNEL_H
@@ -22,6 +25,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 
+#include "frame.h"
 #include "tern_nl_priv.h"
 
 #define FAKE_FAMILY	30
@@ -140,6 +144,50 @@ static inline void fake_put_u64(struct nl_msg *msg, int pad, int type,
 {
 	if (nla_put(msg, pad, 0, NULL) || nla_put_u64(msg, type, v))
 		abort();
+}
+
+/* The head of a frame-recv notification: TERN_A_WIRE attributes follow,
+ * the first with sequence number @first.
+ */
+static inline struct nl_msg *fake_frame_recv(uint32_t nlseq, uint32_t id,
+					     uint64_t cookie, uint64_t first)
+{
+	struct nl_msg *msg = fake_msg(TERN_CMD_FRAME_RECV, nlseq, 0);
+
+	if (nla_put_u32(msg, TERN_A_CONN_ID, id))
+		abort();
+	fake_put_u64(msg, TERN_A_PAD, TERN_A_COOKIE, cookie);
+	fake_put_u64(msg, TERN_A_PAD, TERN_A_SEQ, first);
+	return msg;
+}
+
+/* One TERN_A_WIRE of @len bytes of payload, whose header says @version
+ * and @hdr_len: anything, to make malformed ones.
+ */
+static inline void fake_put_wire_raw(struct nl_msg *msg, uint8_t version,
+				     uint8_t type, uint16_t flags,
+				     uint32_t hdr_len, const void *data,
+				     size_t len)
+{
+	struct nlattr *a = nla_reserve(msg, TERN_A_WIRE,
+				       TERN_FRAME_HDR_LEN + len);
+	uint8_t *wire;
+
+	if (!a)
+		abort();
+	wire = nla_data(a);
+	tern_frame_hdr_build(wire, type, flags, hdr_len);
+	wire[0] = version;
+	if (len)
+		memcpy(wire + TERN_FRAME_HDR_LEN, data, len);
+}
+
+/* One received frame, as tern.ko puts it in a frame-recv. */
+static inline void fake_put_wire(struct nl_msg *msg, uint8_t type,
+				 uint16_t flags, const void *data, size_t len)
+{
+	fake_put_wire_raw(msg, TERN_FRAME_VERSION, type, flags, len, data,
+			  len);
 }
 
 static inline void fake_write(struct fake *fk, const void *buf,

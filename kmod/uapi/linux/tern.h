@@ -105,21 +105,25 @@ enum {
 	TERN_A_LOCAL_ADDR,		/* binary, 4 or 16 bytes */
 	TERN_A_LOCAL_PORT,		/* u16, host order */
 	TERN_A_STATS,			/* nest, TERN_STATS_A_* */
-	TERN_A_FRAME,			/* nest, TERN_FRAME_A_*, multi */
+	TERN_A_FRAME,			/* nest, TERN_FRAME_A_*, multi: send */
 	TERN_A_ACK,			/* nest, TERN_ACK_A_*, multi */
 	TERN_A_RESULT,			/* nest, TERN_RESULT_A_*, multi */
 	TERN_A_COUNT,			/* u32 */
+	TERN_A_SEQ,			/* u64, frame-recv: seq of the first */
+	TERN_A_WIRE,			/* binary, multi: a received frame as
+					 * on the wire, header then payload;
+					 * seqs follow on from TERN_A_SEQ
+					 */
 
 	__TERN_A_MAX,
 	TERN_A_MAX = (__TERN_A_MAX - 1)
 };
 
+/* A frame to send (frame-send); received frames come as TERN_A_WIRE. */
 enum {
 	TERN_FRAME_A_UNSPEC,
-	TERN_FRAME_A_PAD,
-	TERN_FRAME_A_CONN_ID,		/* u32, in frame-send */
-	TERN_FRAME_A_SEQ,		/* u64, in frame-recv */
-	TERN_FRAME_A_TYPE,		/* u8 */
+	TERN_FRAME_A_CONN_ID,		/* u32 */
+	TERN_FRAME_A_TYPE,		/* u8, TERN_FRAME_USER_MIN and above */
 	TERN_FRAME_A_FLAGS,		/* u16 */
 	TERN_FRAME_A_DATA,		/* binary payload */
 
