@@ -65,8 +65,8 @@ kmod-all:
 
 # Each userspace component brings a make fragment that appends its outputs
 # to USERSPACE_TARGETS.
-include $(wildcard daemon/lib/lib.mk tools/ternctl/ternctl.mk tools/bench/bench.mk \
-	tools/demo/demo.mk)
+include $(wildcard daemon/lib/lib.mk tools/lib/lib.mk tools/ternctl/ternctl.mk \
+	tools/bench/bench.mk tools/demo/demo.mk)
 
 userspace: $(USERSPACE_TARGETS)
 

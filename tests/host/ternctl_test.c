@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../../tools/ternctl/json.h"
+#include "../../tools/lib/json.h"
 #include "../../tools/ternctl/ternctl.h"
 #include "kselftest_harness.h"
 

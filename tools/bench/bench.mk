@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# tern-bench, the kernel/user boundary benchmark, over libtern
-# (daemon/lib/lib.mk, included before this file). `make bench` runs it in a
+# tern-bench, the kernel/user boundary benchmark, over libtern and
+# libternutil (daemon/lib/lib.mk and tools/lib/lib.mk, included before it). `make bench` runs it in a
 # VM through tools/bench/run.
 #
 #   $(B)/bin/tern-bench		objects in $(B)/obj
@@ -9,7 +9,6 @@
 TERN_BENCH_SRCS := \
 	tools/bench/gen.c \
 	tools/bench/gen_load.c \
-	tools/bench/json.c \
 	tools/bench/main.c \
 	tools/bench/measure.c \
 	tools/bench/metrics.c \
@@ -27,12 +26,12 @@ TERN_BENCH_OBJS := $(TERN_BENCH_SRCS:%.c=$(B)/obj/%.o)
 
 $(TERN_BENCH_OBJS): $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TERN_CFLAGS) -pthread -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(TERN_CFLAGS) -Itools/lib -pthread -MMD -MP -c -o $@ $<
 
-$(TERN_BENCH): $(TERN_BENCH_OBJS) $(LIBTERN)
+$(TERN_BENCH): $(TERN_BENCH_OBJS) $(LIBTERNUTIL) $(LIBTERN)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -pthread -o $@ $(TERN_BENCH_OBJS) $(LIBTERN) \
-		$(NL_LIBS) -lm
+	$(CC) $(CFLAGS) -pthread -o $@ $(TERN_BENCH_OBJS) $(LIBTERNUTIL) \
+		$(LIBTERN) $(NL_LIBS) -lm
 
 -include $(TERN_BENCH_OBJS:.o=.d)
 

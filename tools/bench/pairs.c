@@ -12,34 +12,9 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <linux/tls.h>
 
+#include "loopback.h"
 #include "pairs.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS		282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP		31
-#endif
-
-static int bench_ktls_install(int fd)
-{
-	struct tls12_crypto_info_aes_gcm_128 ci;
-
-	memset(&ci, 0, sizeof(ci));
-	ci.info.version = TLS_1_3_VERSION;
-	ci.info.cipher_type = TLS_CIPHER_AES_GCM_128;
-	memset(ci.key, 0x42, sizeof(ci.key));
-	memset(ci.iv, 0x17, sizeof(ci.iv));
-	memset(ci.salt, 0x23, sizeof(ci.salt));
-
-	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")) ||
-	    setsockopt(fd, SOL_TLS, TLS_TX, &ci, sizeof(ci)) ||
-	    setsockopt(fd, SOL_TLS, TLS_RX, &ci, sizeof(ci)))
-		return -errno;
-	return 0;
-}
 
 void bench_close_all(int *fds, unsigned int n)
 {
@@ -86,8 +61,8 @@ static int bench_pair(int l, const struct sockaddr_in *sin, bool tls,
 		return -errno;
 	if (!tls)
 		return 0;
-	err = bench_ktls_install(*c);
-	return err ? err : bench_ktls_install(*s);
+	err = ktls_install(*c);
+	return err ? err : ktls_install(*s);
 }
 
 int bench_pairs_make(unsigned int n, bool tls, int *client, int *server)

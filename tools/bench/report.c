@@ -254,7 +254,7 @@ int bench_report_json(const struct bench_opts *o,
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	json_init(&j, f);
+	json_init(&j, f, true);
 	json_obj_begin(&j);
 	json_kv_str(&j, "benchmark", bench_title);
 	json_kv_u64(&j, "schema", 1);

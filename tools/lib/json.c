@@ -3,6 +3,7 @@
  * A small streaming JSON writer (see json.h).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stddef.h>
 
 #include "json.h"
@@ -172,6 +173,15 @@ void json_u64(struct json *j, uint64_t v)
 {
 	json_item(j);
 	fprintf(j->f, "%" PRIu64, v);
+}
+
+void json_dbl(struct json *j, double v)
+{
+	json_item(j);
+	if (isfinite(v))
+		fprintf(j->f, "%.6g", v);
+	else
+		fputs("null", j->f);
 }
 
 void json_bool(struct json *j, bool v)

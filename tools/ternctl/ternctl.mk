@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# ternctl, over libtern (daemon/lib/lib.mk, included before this file).
+# ternctl, over libtern and libternutil (daemon/lib/lib.mk and
+# tools/lib/lib.mk, included before this file).
 #
 #   $(B)/bin/ternctl			normal build, objects in $(B)/obj
 #   $(B)/san/bin/ternctl		ASan+UBSan build, objects in $(B)/san/obj
@@ -11,7 +12,6 @@ TERNCTL_LIB_SRCS := \
 	tools/ternctl/conn.c \
 	tools/ternctl/conninfo.c \
 	tools/ternctl/events.c \
-	tools/ternctl/json.c \
 	tools/ternctl/util.c
 TERNCTL_MAIN_SRCS := tools/ternctl/main.c
 
@@ -26,11 +26,11 @@ TERNCTL_SAN_MAIN_OBJ := $(TERNCTL_MAIN_SRCS:%.c=$(B)/san/obj/%.o)
 
 $(TERNCTL_OBJS) $(TERNCTL_MAIN_OBJ): $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TERN_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(TERN_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
 
 $(TERNCTL_SAN_OBJS) $(TERNCTL_SAN_MAIN_OBJ): $(B)/san/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(SAN_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
 
 $(LIBTERNCTL): $(TERNCTL_OBJS)
 	@mkdir -p $(@D)
@@ -42,11 +42,12 @@ $(LIBTERNCTL_SAN): $(TERNCTL_SAN_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(TERNCTL): $(TERNCTL_MAIN_OBJ) $(LIBTERNCTL) $(LIBTERN)
+$(TERNCTL): $(TERNCTL_MAIN_OBJ) $(LIBTERNCTL) $(LIBTERNUTIL) $(LIBTERN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS)
 
-$(TERNCTL_SAN): $(TERNCTL_SAN_MAIN_OBJ) $(LIBTERNCTL_SAN) $(LIBTERN_SAN)
+$(TERNCTL_SAN): $(TERNCTL_SAN_MAIN_OBJ) $(LIBTERNCTL_SAN) $(LIBTERNUTIL_SAN) \
+		$(LIBTERN_SAN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_CFLAGS) -o $@ $^ $(NL_LIBS)
 
