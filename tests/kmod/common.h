@@ -28,7 +28,6 @@ bool wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 int sysfs_read_u64(const char *path, uint64_t *val);
 int sysfs_write_u64(const char *path, uint64_t val);
 
-#endif /* TERN_TEST_COMMON_H */
 
 /*
  * Collecting notifications, module-owned connections and userspace peers
@@ -113,3 +112,5 @@ bool pattern_check(const void *buf, size_t len, uint32_t *num);
  * conn-get result: -ENOENT once it is gone.
  */
 int conn_wait_gone(struct tern_nl *nl, uint32_t conn_id, int timeout_ms);
+
+#endif /* TERN_TEST_COMMON_H */
