@@ -65,8 +65,11 @@ kmod-all:
 
 # Each userspace component brings a make fragment that appends its outputs
 # to USERSPACE_TARGETS.
-include $(wildcard daemon/lib/lib.mk tools/lib/lib.mk tools/ternctl/ternctl.mk \
-	tools/bench/bench.mk tools/demo/demo.mk)
+# Libraries first: the programs' fragments use their variables.
+include $(wildcard daemon/lib/lib.mk daemon/common/common.mk tools/lib/lib.mk)
+include $(filter-out daemon/lib/lib.mk daemon/common/common.mk, \
+	$(wildcard daemon/*/*.mk)) \
+	$(wildcard tools/ternctl/ternctl.mk tools/bench/bench.mk tools/demo/demo.mk)
 
 userspace: $(USERSPACE_TARGETS)
 

@@ -22,6 +22,10 @@ sparse
 libnl-genl-3-dev
 libnl-3-dev
 libssl-dev
+openssl			# tools/pki, and a TLS client no one here wrote
+libprotobuf-c-dev	# the gateway protocol's payloads
+protobuf-c-compiler
+libsqlite3-dev		# the daemons' stores
 libbpf-dev
 bpftool
 libelf-dev

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ed25519 key files: PEM PKCS#8, mode 0600, created atomically (a
+ * temporary file in the same directory, fsynced, renamed into place).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/pem.h>
+
+#include "ident.h"
+#include "sslerr.h"
+
+/* Never prompt on a terminal for a passphrase: refuse encrypted keys. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+static EVP_PKEY *load_fd(int fd, const char *path, char *err, size_t errlen)
+{
+	EVP_PKEY *k = NULL;
+	struct stat st;
+	BIO *bio;
+
+	if (fstat(fd, &st)) {
+		sslerr_set(err, errlen, "cannot stat key file %s: %s", path,
+			   strerror(errno));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		sslerr_set(err, errlen, "key file %s is not a regular file",
+			   path);
+		goto out_close;
+	}
+	if (st.st_mode & 0077) {
+		sslerr_set(err, errlen,
+			   "key file %s has mode %04o: group or others may access it; refusing it (chmod 600 %s)",
+			   path, (unsigned int)(st.st_mode & 07777), path);
+		goto out_close;
+	}
+	bio = BIO_new_fd(fd, BIO_CLOSE);
+	if (!bio) {
+		sslerr_setq(err, errlen, "cannot read key file %s", path);
+		goto out_close;
+	}
+	k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	if (!k) {
+		sslerr_setq(err, errlen,
+			    "key file %s holds no unencrypted PEM private key",
+			    path);
+		return NULL;
+	}
+	if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+		sslerr_set(err, errlen,
+			   "key file %s holds a %s key, not an Ed25519 one",
+			   path, EVP_PKEY_get0_type_name(k) ?
+			   EVP_PKEY_get0_type_name(k) : "unknown");
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
+
+out_close:
+	close(fd);
+	return NULL;
+}
+
+/* fsync the directory holding path, so that the rename is durable. */
+static int sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, ret;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = fsync(fd) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static EVP_PKEY *create_key(const char *path, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	EVP_PKEY *k;
+	FILE *f;
+	int fd, ok, ret;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    (int)sizeof(tmp)) {
+		sslerr_set(err, errlen, "key file name too long: %s", path);
+		return NULL;
+	}
+	k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (!k) {
+		sslerr_setq(err, errlen, "cannot generate an Ed25519 key");
+		return NULL;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		sslerr_set(err, errlen, "cannot create key file %s: %s", tmp,
+			   strerror(errno));
+		goto err_free;
+	}
+	if (fchmod(fd, 0600)) {
+		sslerr_set(err, errlen, "cannot chmod key file %s: %s", tmp,
+			   strerror(errno));
+		close(fd);
+		goto err_unlink;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		sslerr_set(err, errlen, "cannot write key file %s: %s", tmp,
+			   strerror(errno));
+		close(fd);
+		goto err_unlink;
+	}
+	ok = PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+	if (!ok) {
+		sslerr_setq(err, errlen, "cannot write key file %s", tmp);
+		fclose(f);
+		goto err_unlink;
+	}
+	if (fflush(f) || fsync(fileno(f))) {
+		sslerr_set(err, errlen, "cannot write key file %s: %s", tmp,
+			   strerror(errno));
+		fclose(f);
+		goto err_unlink;
+	}
+	if (fclose(f)) {
+		sslerr_set(err, errlen, "cannot write key file %s: %s", tmp,
+			   strerror(errno));
+		goto err_unlink;
+	}
+	if (rename(tmp, path)) {
+		sslerr_set(err, errlen, "cannot rename %s to %s: %s", tmp,
+			   path, strerror(errno));
+		goto err_unlink;
+	}
+	ret = sync_dir(path);
+	if (ret < 0) {
+		sslerr_set(err, errlen,
+			   "cannot sync the directory of key file %s: %s",
+			   path, strerror(-ret));
+		goto err_free;
+	}
+	return k;
+
+err_unlink:
+	unlink(tmp);
+err_free:
+	EVP_PKEY_free(k);
+	return NULL;
+}
+
+EVP_PKEY *ident_load_or_create(const char *path, bool create,
+			       char *err, size_t errlen)
+{
+	int fd;
+
+	if (!path || !*path) {
+		sslerr_set(err, errlen, "no key file name given");
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return load_fd(fd, path, err, errlen);
+	if (errno == ENOENT && create)
+		return create_key(path, err, errlen);
+	sslerr_set(err, errlen, "cannot open key file %s: %s", path,
+		   strerror(errno));
+	return NULL;
+}

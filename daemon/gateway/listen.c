@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Listening sockets, accepting, and the TLS 1.3 handshakes: non-blocking
+ * SSL_accept on the event loop, bounded by the handshake timeout and by
+ * max-unauth (connections not yet past hello). A finished handshake that
+ * negotiated ALPN tern/1 goes to the transport with its exporter value.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <openssl/err.h>
+
+#include "gw.h"
+#include "netaddr.h"
+#include "tls.h"
+
+struct gw_listener {
+	struct ev_fd ev;
+	struct gw *gw;
+};
+
+struct gw_hs {
+	struct ev_fd ev;
+	struct gw_hs *prev, *next;
+	struct gw *gw;
+	SSL *ssl;
+	struct ev_timer deadline;
+	struct ev_after reap;
+	bool done;
+};
+
+static struct gw_listener listeners[GW_MAX_LISTEN];
+static unsigned int n_listeners;
+static struct gw_hs *hs_all;
+
+static void hs_reap(struct ev_after *a)
+{
+	struct gw_hs *h = (void *)((char *)a - offsetof(struct gw_hs, reap));
+
+	free(h);
+}
+
+/* The handshake is over, one way or the other. @keep: the socket and the
+ * SSL are no longer ours (the transport took them, or they were freed).
+ */
+static void hs_end(struct gw_hs *h, bool keep)
+{
+	struct gw *gw = h->gw;
+
+	h->done = true;
+	gw->n_hs--;
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		hs_all = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	ev_timer_stop(gw->loop, &h->deadline);
+	if (!keep) {
+		ev_fd_del(gw->loop, &h->ev);
+		SSL_free(h->ssl);
+		close(h->ev.fd);
+	}
+	ev_after(gw->loop, &h->reap);
+}
+
+static void hs_fail(struct gw_hs *h, const char *why)
+{
+	h->gw->stats.tls_failed++;
+	gw_log(h->gw, GW_INFO, "%s", why);
+	hs_end(h, false);
+}
+
+static void hs_step(struct gw_hs *h)
+{
+	uint8_t exporter[WIRE_EXPORTER_LEN];
+	struct gw *gw = h->gw;
+	char why[256];
+	int n, err;
+
+	n = SSL_accept(h->ssl);
+	if (n <= 0) {
+		switch (SSL_get_error(h->ssl, n)) {
+		case SSL_ERROR_WANT_READ:
+			ev_fd_mod(gw->loop, &h->ev, EPOLLIN);
+			return;
+		case SSL_ERROR_WANT_WRITE:
+			ev_fd_mod(gw->loop, &h->ev, EPOLLOUT);
+			return;
+		default:
+			tls_handshake_error(h->ssl, n, why, sizeof(why));
+			hs_fail(h, why);
+			return;
+		}
+	}
+	if (tls_check_alpn(h->ssl)) {
+		hs_fail(h, "client did not negotiate ALPN tern/1");
+		return;
+	}
+	if (tls_exporter(h->ssl, exporter)) {
+		hs_fail(h, "no TLS exporter");
+		return;
+	}
+	ev_fd_del(gw->loop, &h->ev);
+	err = gw->t->take(gw, h->ev.fd, h->ssl, exporter);
+	if (err) {
+		gw_log(gw, GW_ERR, "transport refused a connection: %s",
+		       strerror(-err));
+		SSL_free(h->ssl);
+		close(h->ev.fd);
+	}
+	/* Either way the socket is no longer the handshake's. */
+	h->ev.fd = -1;
+	hs_end(h, true);
+}
+
+static void hs_event(struct ev_fd *ev, uint32_t events)
+{
+	struct gw_hs *h = (void *)ev;
+
+	(void)events;
+	if (!h->done)
+		hs_step(h);
+}
+
+static void hs_timeout(struct ev_timer *t)
+{
+	struct gw_hs *h = (void *)((char *)t -
+				   offsetof(struct gw_hs, deadline));
+
+	if (!h->done)
+		hs_fail(h, "not completed within the handshake timeout");
+}
+
+static void accept_one(struct gw *gw, int fd)
+{
+	struct gw_hs *h;
+	int one = 1;
+
+	if (gw->stopping || gw->n_hs + gw->n_unauth >= gw->conf.max_unauth ||
+	    gw->n_sess + gw->n_hs >= gw->conf.max_conns) {
+		gw->stats.refused++;
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		goto fail;
+	h->gw = gw;
+	h->ssl = SSL_new(gw->tls);
+	if (!h->ssl || !SSL_set_fd(h->ssl, fd))
+		goto fail_ssl;
+	h->ev.fn = hs_event;
+	h->deadline.fn = hs_timeout;
+	h->reap.fn = hs_reap;
+	if (ev_fd_add(gw->loop, &h->ev, fd, EPOLLIN))
+		goto fail_ssl;
+	gw->n_hs++;
+	gw->stats.accepted++;
+	h->next = hs_all;
+	if (hs_all)
+		hs_all->prev = h;
+	hs_all = h;
+	ev_timer_in(gw->loop, &h->deadline, gw->conf.handshake_timeout_ms);
+	hs_step(h);
+	return;
+fail_ssl:
+	SSL_free(h->ssl);
+	free(h);
+fail:
+	ERR_clear_error();
+	gw->stats.refused++;
+	close(fd);
+}
+
+static void listener_event(struct ev_fd *ev, uint32_t events)
+{
+	struct gw_listener *l = (void *)ev;
+	int i;
+
+	(void)events;
+	/* Bounded, so that a flood of connections cannot starve the rest. */
+	for (i = 0; i < 64; i++) {
+		int fd = accept4(ev->fd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				gw_log(l->gw, GW_ERR,
+				       "accept: out of file descriptors");
+			return;
+		}
+		accept_one(l->gw, fd);
+	}
+}
+
+int gw_listen(struct gw *gw, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	for (i = 0; i < gw->conf.n_listen; i++) {
+		struct gw_listener *l = &listeners[n_listeners];
+		struct sockaddr_storage ss;
+		socklen_t len;
+		int fd, one = 1, ret;
+
+		ret = netaddr_parse(gw->conf.listen[i], &ss, &len, err, errlen);
+		if (ret)
+			return ret;
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto sys;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&ss, len) ||
+		    listen(fd, 4096)) {
+			close(fd);
+			goto sys;
+		}
+		l->gw = gw;
+		l->ev.fn = listener_event;
+		ret = ev_fd_add(gw->loop, &l->ev, fd, EPOLLIN);
+		if (ret) {
+			close(fd);
+			snprintf(err, errlen, "epoll: %s", strerror(-ret));
+			return ret;
+		}
+		n_listeners++;
+		gw_log(gw, GW_INFO, "listening on %s", gw->conf.listen[i]);
+		continue;
+sys:
+		ret = -errno;
+		snprintf(err, errlen, "listen on %s: %s", gw->conf.listen[i],
+			 strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
+void gw_listen_close(struct gw *gw)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_listeners; i++) {
+		ev_fd_del(gw->loop, &listeners[i].ev);
+		close(listeners[i].ev.fd);
+	}
+	n_listeners = 0;
+	while (hs_all)
+		hs_end(hs_all, false);
+}

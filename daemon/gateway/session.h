@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A gateway session: the protocol state of one device connection, the same
+ * over both transports. The transport creates it once TLS is up, feeds it
+ * frames, and reports the connection's end; the session answers through
+ * the transport's ops.
+ */
+#ifndef TERN_GW_SESSION_H
+#define TERN_GW_SESSION_H
+
+#include "gw.h"
+
+enum sess_state { SESS_HELLO, SESS_READY, SESS_CLOSING };
+
+struct gw_sess {
+	struct gw *gw;
+	void *tctx;			/* the transport's connection */
+	unsigned int refs;
+	bool lost;			/* the transport has let go */
+	enum sess_state state;
+	uint8_t exporter[WIRE_EXPORTER_LEN];
+	uint8_t dkey[WIRE_KEY_LEN];
+	uint8_t token[WIRE_TOKEN_LEN];
+	struct gw_sess *hnext;		/* by-token hash chain */
+	bool hashed;
+
+	/* Delivery: seq of the last message sent, ids in flight. */
+	int64_t last_seq;
+	uint8_t (*inflight)[WIRE_MSG_ID_LEN];
+	unsigned int n_inflight;
+	bool pump_queued;
+
+	/* Push rate: a token bucket. */
+	double bucket;
+	uint64_t bucket_ms;
+
+	struct ev_timer hello_timer;
+};
+
+/* Transport -> session. */
+struct gw_sess *sess_open(struct gw *gw, void *tctx,
+			  const uint8_t exporter[WIRE_EXPORTER_LEN]);
+void sess_recv(struct gw_sess *s, uint8_t type, const void *buf, size_t len);
+/* The connection is gone (closed by either side); the session ends. */
+void sess_lost(struct gw_sess *s);
+/* The transport's queue has room again. */
+void sess_writable(struct gw_sess *s);
+
+/* Session core. */
+void sess_close(struct gw_sess *s, int reason, uint32_t backoff_ms,
+		const char *detail);
+int sess_send(struct gw_sess *s, uint8_t type, const ProtobufCMessage *m);
+void sess_get(struct gw_sess *s);
+void sess_put(struct gw_sess *s);
+struct gw_sess *gw_sess_by_token(struct gw *gw, const uint8_t *token);
+
+/* push.c: PUSH and group commit. */
+void gw_push(struct gw_sess *s, const Tern__Push *p);
+void gw_flush(struct ev_after *a);
+void gw_batch_free(struct gw *gw);
+bool gw_batch_is_open(struct gw *gw);
+/* Join the iteration's transaction; @s is pumped after it commits. */
+int gw_batch_note_acked(struct gw *gw, struct gw_sess *s);
+
+/* deliver.c: DELIVER and DELIVER_ACK. */
+void gw_pump(struct gw_sess *s);
+void gw_deliver_ack(struct gw_sess *s, const Tern__DeliverAck *a);
+int gw_deliver_now(struct gw_sess *s, const Tern__Push *p);
+
+#endif /* TERN_GW_SESSION_H */

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The gateway's store (Documentation/protocol.rst): the device registry
+ * (device key, account key, push token, revoked) and the messages held for
+ * each token, in SQLite (gateway.db in the data directory; WAL,
+ * synchronous=FULL). Nothing in it records a sender, an address or a time
+ * of connection.
+ *
+ * Every function returns 0 (or a count, or 1 where said) on success and a
+ * negative errno on failure: -ENOSPC when the disk is full, -EIO for any
+ * other store error; gw_store_error() then describes the failure for the
+ * log (never with payloads, ids or tokens).
+ *
+ * Writes happen in a batch (gw_store_begin() .. gw_store_commit(), one
+ * transaction: group commit) or, outside one, each in its own transaction
+ * committed before the function returns. Inside a batch every write is
+ * atomic on its own (a failed one leaves the batch as it was), and is
+ * durable only once gw_store_commit() returned 0. If the disk fills so
+ * that SQLite drops the batch's transaction, every later call in the batch
+ * and the commit return that error: nothing of the batch is stored.
+ *
+ * One struct gw_store belongs to one thread.
+ */
+#ifndef TERN_GW_STORE_H
+#define TERN_GW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GW_STORE_FILE		"gateway.db"
+#define GW_KEY_LEN		32
+#define GW_TOKEN_LEN		16
+#define GW_MSG_ID_LEN		16
+
+struct gw_store;
+
+/* Open (creating) @dir/gateway.db; @dir is created 0700 if missing. */
+int gw_store_open(const char *dir, struct gw_store **out, char *err,
+		  size_t errlen);
+/* Rolls back an open batch. @st may be NULL. */
+void gw_store_close(struct gw_store *st);
+/* The last failure, for the log. */
+const char *gw_store_error(const struct gw_store *st);
+
+/* --- registry ------------------------------------------------------------ */
+
+/*
+ * A device's hello: its first registers it with a fresh random token,
+ * later ones return the same token. @akey NULL: the device is its own
+ * account. -EKEYREVOKED if the device's token was revoked, -EPERM if the
+ * device is registered with another account key.
+ */
+int gw_store_hello(struct gw_store *st, const uint8_t dkey[GW_KEY_LEN],
+		   const uint8_t *akey, uint8_t token[GW_TOKEN_LEN]);
+
+enum gw_token_state { GW_TOKEN_UNKNOWN, GW_TOKEN_OK, GW_TOKEN_REVOKED };
+
+int gw_store_token_state(struct gw_store *st,
+			 const uint8_t token[GW_TOKEN_LEN],
+			 enum gw_token_state *state);
+
+/*
+ * Revoke @token for device @dkey: allowed for the device's own token and
+ * the tokens of devices of the same account. Deletes the token's messages
+ * and tombstones. -ENOENT unknown token; -EPERM another account's token,
+ * or @dkey unknown, or @dkey revoked and @token not its own. Revoking a
+ * token already revoked returns 0.
+ */
+int gw_store_revoke(struct gw_store *st, const uint8_t dkey[GW_KEY_LEN],
+		    const uint8_t token[GW_TOKEN_LEN]);
+
+/* --- batches ------------------------------------------------------------- */
+
+/* -EBUSY if a batch is already open. */
+int gw_store_begin(struct gw_store *st);
+/* -ENOSPC (disk full) or -EIO; the batch is then rolled back. -EINVAL
+ * without a batch.
+ */
+int gw_store_commit(struct gw_store *st);
+void gw_store_rollback(struct gw_store *st);
+
+/* --- messages ------------------------------------------------------------ */
+
+/*
+ * Store one message for @token (meant for a batch). Returns 0 stored
+ * (*seq set, if @seq), 1 duplicate (a message or tombstone with this
+ * @msg_id exists for @token; nothing written), -EDQUOT when @token already
+ * holds @max_queue undelivered messages, -ENOSPC, -EIO. @expiry_s is
+ * stored as given (the caller clamps it). The caller checks the token;
+ * still, an unknown one gives -ENOENT and a revoked one -EKEYREVOKED.
+ */
+int gw_store_put(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
+		 const uint8_t msg_id[GW_MSG_ID_LEN], uint64_t expiry_s,
+		 uint32_t flags, const void *payload, size_t len,
+		 uint32_t max_queue, int64_t *seq);
+
+struct gw_msg {
+	int64_t seq;
+	const uint8_t *msg_id;		/* GW_MSG_ID_LEN bytes */
+	uint64_t expiry_s;
+	uint32_t flags;
+	const void *payload;
+	size_t len;
+};
+
+/*
+ * Pass @token's undelivered messages with seq > @after_seq and expiry_s >=
+ * @now_s to @cb, by ascending seq, at most @max. The pointers in @m are
+ * valid during the call only; @cb must not call gw_store_fetch(). @cb
+ * returns 0 to go on, > 0 to stop after this message, or a negative errno
+ * to stop, which gw_store_fetch() then returns. Returns the number of
+ * messages passed. Inside a batch it sees the batch's messages too.
+ */
+int gw_store_fetch(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
+		   int64_t after_seq, unsigned int max, uint64_t now_s,
+		   int (*cb)(void *ctx, const struct gw_msg *m), void *ctx);
+
+/*
+ * The recipient has the message on disk: drop its payload and keep a
+ * tombstone until it expires. An unknown or already delivered id: 0.
+ */
+int gw_store_delivered(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
+		       const uint8_t msg_id[GW_MSG_ID_LEN]);
+
+/* Delete messages and tombstones with expiry_s < @now_s: returns how many. */
+int gw_store_expire(struct gw_store *st, uint64_t now_s);
+
+/* @token's undelivered messages (expired ones until the sweep), -ENOENT
+ * for an unknown token.
+ */
+int gw_store_queue_len(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN]);
+
+#endif /* TERN_GW_STORE_H */

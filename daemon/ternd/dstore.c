@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ternd's SQLite store: inbox, outbox and settings (see dstore.h).
+ * seq orders both queues by arrival.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dstore.h"
+#include "sqldb.h"
+
+#define DSTORE_SCHEMA_VERSION	1
+
+enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
+
+static const char schema[] =
+	"CREATE TABLE inbox ("
+	" seq INTEGER PRIMARY KEY,"
+	" msg_id BLOB UNIQUE NOT NULL CHECK (length(msg_id) = 16),"
+	" expiry_s INTEGER NOT NULL,"
+	" flags INTEGER NOT NULL,"
+	" payload BLOB NOT NULL,"
+	" received_ms INTEGER NOT NULL,"
+	" consumed INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX inbox_new ON inbox (seq) WHERE consumed = 0;"
+	"CREATE INDEX inbox_expiry ON inbox (expiry_s) WHERE consumed != 0;"
+	"CREATE TABLE outbox ("
+	" seq INTEGER PRIMARY KEY,"
+	" msg_id BLOB UNIQUE NOT NULL CHECK (length(msg_id) = 16),"
+	" token BLOB NOT NULL CHECK (length(token) = 16),"
+	" expiry_s INTEGER NOT NULL,"
+	" flags INTEGER NOT NULL,"
+	" payload BLOB NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_try_ms INTEGER NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (state IN (0, 1, 2)),"	/* pending, acked, failed */
+	" nack_reason INTEGER"
+	");"
+	"CREATE INDEX outbox_due ON outbox (next_try_ms) WHERE state = 0;"
+	"CREATE TABLE settings ("
+	" key TEXT PRIMARY KEY NOT NULL,"
+	" value TEXT NOT NULL"
+	") WITHOUT ROWID;";
+
+enum {
+	S_IN_EXISTS,
+	S_IN_ADD,
+	S_IN_NEW,
+	S_IN_CONSUME,
+	S_IN_EXPIRE,
+	S_OUT_ADD,
+	S_OUT_ACKED,
+	S_OUT_FAILED,
+	S_OUT_RETRY,
+	S_OUT_DUE,
+	S_OUT_PENDING,
+	S_GET,
+	S_SET,
+	S_COUNT,
+};
+
+static const char *const sql[S_COUNT] = {
+	[S_IN_EXISTS] = "SELECT 1 FROM inbox WHERE msg_id = ?1",
+	[S_IN_ADD] = "INSERT INTO inbox"
+		" (msg_id, expiry_s, flags, payload, received_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_IN_NEW] = "SELECT seq, msg_id, expiry_s, flags, payload, received_ms"
+		" FROM inbox WHERE consumed = 0 ORDER BY seq LIMIT ?1",
+	[S_IN_CONSUME] = "UPDATE inbox SET consumed = 1"
+		" WHERE consumed = 0 AND seq <= ?1",
+	[S_IN_EXPIRE] = "DELETE FROM inbox"
+		" WHERE consumed != 0 AND expiry_s < ?1",
+	[S_OUT_ADD] = "INSERT INTO outbox"
+		" (msg_id, token, expiry_s, flags, payload, next_try_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT (msg_id) DO NOTHING",
+	[S_OUT_ACKED] = "DELETE FROM outbox WHERE msg_id = ?1",
+	[S_OUT_FAILED] = "UPDATE outbox SET state = 2, nack_reason = ?2"
+		" WHERE msg_id = ?1 AND state = 0",
+	[S_OUT_RETRY] = "UPDATE outbox SET attempts = attempts + 1,"
+		" next_try_ms = ?2 WHERE msg_id = ?1 AND state = 0",
+	[S_OUT_DUE] = "SELECT msg_id, token, expiry_s, flags, payload,"
+		" attempts, next_try_ms FROM outbox"
+		" WHERE state = 0 AND next_try_ms <= ?1 ORDER BY seq LIMIT ?2",
+	[S_OUT_PENDING] = "SELECT count(*) FROM outbox WHERE state = 0",
+	[S_GET] = "SELECT value FROM settings WHERE key = ?1",
+	[S_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
+		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+};
+
+struct dstore {
+	struct sqldb d;
+	sqlite3_stmt *st[S_COUNT];
+};
+
+static int64_t s64(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+static int bind_fail(struct dstore *ds, const char *what)
+{
+	return sqldb_fail(&ds->d, what, sqlite3_errcode(ds->d.db));
+}
+
+static int corrupt(struct dstore *ds, const char *what)
+{
+	snprintf(ds->d.err, sizeof(ds->d.err), "%s: %s of the wrong size",
+		 ds->d.name, what);
+	return -EIO;
+}
+
+const char *dstore_error(const struct dstore *ds)
+{
+	return sqldb_error(&ds->d);
+}
+
+int dstore_open(const char *dir, struct dstore **out, char *err,
+		size_t errlen)
+{
+	struct dstore *ds;
+	int i, ret;
+
+	*out = NULL;
+	ds = calloc(1, sizeof(*ds));
+	if (!ds) {
+		snprintf(err, errlen, "%s: out of memory", DSTORE_FILE);
+		return -ENOMEM;
+	}
+	ret = sqldb_open(&ds->d, dir, DSTORE_FILE, DSTORE_SCHEMA_VERSION,
+			 schema, err, errlen);
+	if (ret)
+		goto fail;
+	for (i = 0; i < S_COUNT; i++) {
+		ret = sqldb_prepare(&ds->d, sql[i], &ds->st[i], err, errlen);
+		if (ret)
+			goto fail;
+	}
+	*out = ds;
+	return 0;
+fail:
+	dstore_close(ds);
+	return ret;
+}
+
+void dstore_close(struct dstore *ds)
+{
+	int i;
+
+	if (!ds)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(ds->st[i]);
+	sqldb_close(&ds->d);
+	free(ds);
+}
+
+int dstore_begin(struct dstore *ds)
+{
+	return sqldb_begin(&ds->d);
+}
+
+int dstore_commit(struct dstore *ds)
+{
+	return sqldb_commit(&ds->d);
+}
+
+void dstore_rollback(struct dstore *ds)
+{
+	sqldb_rollback(&ds->d);
+}
+
+/* A write of one statement whose first parameter is a message id; returns
+ * the rows it changed.
+ */
+static int write_by_id(struct dstore *ds, int which, const uint8_t *msg_id,
+		       int64_t arg, const char *what)
+{
+	sqlite3_stmt *s = ds->st[which];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqldb_bind_blob(s, 1, msg_id, DSTORE_MSG_ID_LEN) ||
+	    (sqlite3_bind_parameter_count(s) > 1 &&
+	     sqlite3_bind_int64(s, 2, arg)))
+		ret = bind_fail(ds, what);
+	else
+		ret = sqldb_step_done(&ds->d, s, what);
+	if (!ret)
+		ret = sqlite3_changes(ds->d.db);
+	return sqldb_op_end(&ds->d, ret);
+}
+
+int dstore_inbox_put(struct dstore *ds,
+		     const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+		     uint64_t expiry_s, uint32_t flags, const void *payload,
+		     size_t len, uint64_t now_ms)
+{
+	sqlite3_stmt *s = ds->st[S_IN_EXISTS];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqldb_bind_blob(s, 1, msg_id, DSTORE_MSG_ID_LEN)) {
+		ret = bind_fail(ds, "look up message");
+		goto out;
+	}
+	ret = sqldb_step_row(&ds->d, s, "look up message");
+	if (ret > 0)
+		sqlite3_reset(s);
+	if (ret)
+		goto out;
+	s = ds->st[S_IN_ADD];
+	if (sqldb_bind_blob(s, 1, msg_id, DSTORE_MSG_ID_LEN) ||
+	    sqlite3_bind_int64(s, 2, s64(expiry_s)) ||
+	    sqlite3_bind_int64(s, 3, flags) ||
+	    sqldb_bind_blob(s, 4, payload, len) ||
+	    sqlite3_bind_int64(s, 5, s64(now_ms)))
+		ret = bind_fail(ds, "store message");
+	else
+		ret = sqldb_step_done(&ds->d, s, "store message");
+	sqlite3_clear_bindings(s);	/* the payload is the caller's */
+out:
+	return sqldb_op_end(&ds->d, ret);
+}
+
+/* Pass the rows of @s; *last gets the seq of the last one accepted. */
+static int take_rows(struct dstore *ds, sqlite3_stmt *s,
+		     int (*cb)(void *ctx, const struct dmsg *m), void *ctx,
+		     int64_t *last)
+{
+	struct dmsg m;
+	int n = 0, ret;
+
+	while ((ret = sqldb_step_row(&ds->d, s, "read inbox")) > 0) {
+		m.msg_id = sqldb_column_fixed(s, 1, DSTORE_MSG_ID_LEN);
+		if (!m.msg_id) {
+			ret = corrupt(ds, "an inbox message id");
+			break;
+		}
+		m.expiry_s = (uint64_t)sqlite3_column_int64(s, 2);
+		m.flags = (uint32_t)sqlite3_column_int64(s, 3);
+		m.payload = sqldb_column_blob(s, 4, &m.len);
+		m.received_ms = (uint64_t)sqlite3_column_int64(s, 5);
+		ret = cb(ctx, &m);
+		if (ret < 0)
+			break;
+		n++;
+		*last = sqlite3_column_int64(s, 0);
+		if (ret)
+			break;
+	}
+	sqlite3_reset(s);
+	return ret < 0 ? ret : n;
+}
+
+int dstore_inbox_take(struct dstore *ds, unsigned int max, bool consume,
+		      int (*cb)(void *ctx, const struct dmsg *m), void *ctx)
+{
+	sqlite3_stmt *s = ds->st[S_IN_NEW];
+	int64_t last = -1;
+	int n, ret;
+
+	if (max > INT32_MAX)
+		max = INT32_MAX;
+	if (consume) {
+		ret = sqldb_op_begin(&ds->d);
+		if (ret)
+			return ret;
+	}
+	if (sqlite3_bind_int64(s, 1, max))
+		n = bind_fail(ds, "read inbox");
+	else
+		n = take_rows(ds, s, cb, ctx, &last);
+	if (!consume)
+		return n;
+	/*
+	 * What was taken in seq order is what is unconsumed up to @last:
+	 * consumed in one statement, after the reading one is done.
+	 */
+	ret = 0;
+	if (last >= 0) {
+		s = ds->st[S_IN_CONSUME];
+		if (sqlite3_bind_int64(s, 1, last))
+			ret = bind_fail(ds, "consume messages");
+		else
+			ret = sqldb_step_done(&ds->d, s, "consume messages");
+	}
+	ret = sqldb_op_end(&ds->d, ret);
+	return ret < 0 ? ret : n;
+}
+
+int dstore_inbox_expire(struct dstore *ds, uint64_t now_s)
+{
+	sqlite3_stmt *s = ds->st[S_IN_EXPIRE];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int64(s, 1, s64(now_s)))
+		ret = bind_fail(ds, "expire inbox");
+	else
+		ret = sqldb_step_done(&ds->d, s, "expire inbox");
+	if (!ret)
+		ret = sqlite3_changes(ds->d.db);
+	return sqldb_op_end(&ds->d, ret);
+}
+
+int dstore_out_add(struct dstore *ds, const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+		   const uint8_t token[DSTORE_TOKEN_LEN], uint64_t expiry_s,
+		   uint32_t flags, const void *payload, size_t len,
+		   uint64_t next_try_ms)
+{
+	sqlite3_stmt *s = ds->st[S_OUT_ADD];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqldb_bind_blob(s, 1, msg_id, DSTORE_MSG_ID_LEN) ||
+	    sqldb_bind_blob(s, 2, token, DSTORE_TOKEN_LEN) ||
+	    sqlite3_bind_int64(s, 3, s64(expiry_s)) ||
+	    sqlite3_bind_int64(s, 4, flags) ||
+	    sqldb_bind_blob(s, 5, payload, len) ||
+	    sqlite3_bind_int64(s, 6, s64(next_try_ms)))
+		ret = bind_fail(ds, "add to outbox");
+	else
+		ret = sqldb_step_done(&ds->d, s, "add to outbox");
+	sqlite3_clear_bindings(s);
+	if (!ret)
+		ret = sqlite3_changes(ds->d.db) ? 0 : 1;
+	return sqldb_op_end(&ds->d, ret);
+}
+
+static int out_update(struct dstore *ds, int which, const uint8_t *msg_id,
+		      int64_t arg, const char *what)
+{
+	int ret = write_by_id(ds, which, msg_id, arg, what);
+
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -ENOENT;
+}
+
+int dstore_out_acked(struct dstore *ds,
+		     const uint8_t msg_id[DSTORE_MSG_ID_LEN])
+{
+	return out_update(ds, S_OUT_ACKED, msg_id, 0, "delete acked push");
+}
+
+int dstore_out_failed(struct dstore *ds,
+		      const uint8_t msg_id[DSTORE_MSG_ID_LEN], int reason)
+{
+	return out_update(ds, S_OUT_FAILED, msg_id, reason,
+			  "mark push failed");
+}
+
+int dstore_out_retry_at(struct dstore *ds,
+			const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+			uint64_t next_try_ms)
+{
+	return out_update(ds, S_OUT_RETRY, msg_id, s64(next_try_ms),
+			  "reschedule push");
+}
+
+int dstore_out_due(struct dstore *ds, uint64_t now_ms, unsigned int max,
+		   int (*cb)(void *ctx, const struct dout *o), void *ctx)
+{
+	sqlite3_stmt *s = ds->st[S_OUT_DUE];
+	struct dout o;
+	int n = 0, ret;
+
+	if (max > INT32_MAX)
+		max = INT32_MAX;
+	if (sqlite3_bind_int64(s, 1, s64(now_ms)) ||
+	    sqlite3_bind_int64(s, 2, max))
+		return bind_fail(ds, "read outbox");
+	while ((ret = sqldb_step_row(&ds->d, s, "read outbox")) > 0) {
+		o.msg_id = sqldb_column_fixed(s, 0, DSTORE_MSG_ID_LEN);
+		o.token = sqldb_column_fixed(s, 1, DSTORE_TOKEN_LEN);
+		if (!o.msg_id || !o.token) {
+			ret = corrupt(ds, "an outbox id or token");
+			break;
+		}
+		o.expiry_s = (uint64_t)sqlite3_column_int64(s, 2);
+		o.flags = (uint32_t)sqlite3_column_int64(s, 3);
+		o.payload = sqldb_column_blob(s, 4, &o.len);
+		o.attempts = (unsigned int)sqlite3_column_int64(s, 5);
+		o.next_try_ms = (uint64_t)sqlite3_column_int64(s, 6);
+		ret = cb(ctx, &o);
+		if (ret < 0)
+			break;
+		n++;
+		if (ret)
+			break;
+	}
+	sqlite3_reset(s);
+	return ret < 0 ? ret : n;
+}
+
+int dstore_out_pending(struct dstore *ds)
+{
+	sqlite3_stmt *s = ds->st[S_OUT_PENDING];
+	int ret;
+
+	ret = sqldb_step_row(&ds->d, s, "count outbox");
+	if (ret <= 0)
+		return ret < 0 ? ret : -EIO;
+	ret = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return ret;
+}
+
+int dstore_get(struct dstore *ds, const char *key, char *val, size_t len)
+{
+	sqlite3_stmt *s = ds->st[S_GET];
+	const unsigned char *v;
+	size_t n;
+	int ret;
+
+	if (sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC))
+		return bind_fail(ds, "read setting");
+	ret = sqldb_step_row(&ds->d, s, "read setting");
+	if (ret <= 0)
+		return ret ? ret : -ENOENT;
+	v = sqlite3_column_text(s, 0);
+	n = (size_t)sqlite3_column_bytes(s, 0);
+	if (!v || n >= len) {
+		ret = v ? -ERANGE : -ENOMEM;
+	} else {
+		memcpy(val, v, n);
+		val[n] = '\0';
+	}
+	sqlite3_reset(s);
+	return ret < 0 ? ret : 0;
+}
+
+int dstore_set(struct dstore *ds, const char *key, const char *val)
+{
+	sqlite3_stmt *s = ds->st[S_SET];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 2, val, -1, SQLITE_STATIC))
+		ret = bind_fail(ds, "write setting");
+	else
+		ret = sqldb_step_done(&ds->d, s, "write setting");
+	return sqldb_op_end(&ds->d, ret);
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The device daemon's store (ternd.db in its data directory; SQLite, WAL,
+ * synchronous=FULL):
+ *
+ *   inbox     messages the gateway delivered, kept on disk before they are
+ *             acked (DELIVER_ACK), until the app takes them; their ids stay
+ *             until they expire, to drop duplicates
+ *   outbox    this device's pushes not yet acked by the gateway, with their
+ *             retry schedule; a push nacked for good stays, failed
+ *   settings  key/value text: learned heartbeat intervals, the token, ...
+ *
+ * Returns are 0 (or a count, or 1 where said) or a negative errno: -ENOSPC
+ * disk full, -EIO another store error (dstore_error() says which).
+ * Writes outside a batch are each committed before they return; in a
+ * batch (dstore_begin() .. dstore_commit()) they are durable at the
+ * commit, with the rules of sqldb.h. One struct dstore, one thread.
+ */
+#ifndef TERN_DSTORE_H
+#define TERN_DSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DSTORE_FILE		"ternd.db"
+#define DSTORE_MSG_ID_LEN	16
+#define DSTORE_TOKEN_LEN	16
+
+struct dstore;
+
+int dstore_open(const char *dir, struct dstore **out, char *err,
+		size_t errlen);
+void dstore_close(struct dstore *ds);	/* @ds may be NULL */
+const char *dstore_error(const struct dstore *ds);
+
+/* -EBUSY if a batch is open; commit: -ENOSPC, -EIO (rolled back). */
+int dstore_begin(struct dstore *ds);
+int dstore_commit(struct dstore *ds);
+void dstore_rollback(struct dstore *ds);
+
+/* --- inbox --------------------------------------------------------------- */
+
+/* 0 stored, 1 duplicate (this msg_id is here; nothing changed). */
+int dstore_inbox_put(struct dstore *ds,
+		     const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+		     uint64_t expiry_s, uint32_t flags, const void *payload,
+		     size_t len, uint64_t now_ms);
+
+struct dmsg {
+	const uint8_t *msg_id;
+	uint64_t expiry_s;
+	uint32_t flags;
+	const void *payload;
+	size_t len;
+	uint64_t received_ms;
+};
+
+/*
+ * Pass the messages the app has not consumed, in arrival order, at most
+ * @max, to @cb (pointers valid during the call). @cb returns 0 to go on,
+ * > 0 to stop after this message, a negative errno to stop before it
+ * (returned). With @consume, the messages @cb accepted (returned >= 0 for)
+ * are marked consumed, in one transaction. Returns how many were accepted.
+ * @cb must not call into @ds.
+ */
+int dstore_inbox_take(struct dstore *ds, unsigned int max, bool consume,
+		      int (*cb)(void *ctx, const struct dmsg *m), void *ctx);
+
+/* Drop consumed messages with expiry_s < @now_s: returns how many. */
+int dstore_inbox_expire(struct dstore *ds, uint64_t now_s);
+
+/* --- outbox -------------------------------------------------------------- */
+
+/* 0 added (pending, 0 attempts), 1 if @msg_id is already there. */
+int dstore_out_add(struct dstore *ds, const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+		   const uint8_t token[DSTORE_TOKEN_LEN], uint64_t expiry_s,
+		   uint32_t flags, const void *payload, size_t len,
+		   uint64_t next_try_ms);
+/* The gateway acked: delete the row. -ENOENT if there is none. */
+int dstore_out_acked(struct dstore *ds,
+		     const uint8_t msg_id[DSTORE_MSG_ID_LEN]);
+/* Nacked for good (@reason a NackReason): state failed, row kept.
+ * -ENOENT if no pending row has @msg_id.
+ */
+int dstore_out_failed(struct dstore *ds,
+		      const uint8_t msg_id[DSTORE_MSG_ID_LEN], int reason);
+/* Try again at @next_try_ms; attempts++. -ENOENT if not pending. */
+int dstore_out_retry_at(struct dstore *ds,
+			const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+			uint64_t next_try_ms);
+
+struct dout {
+	const uint8_t *msg_id;
+	const uint8_t *token;
+	uint64_t expiry_s;
+	uint32_t flags;
+	const void *payload;
+	size_t len;
+	unsigned int attempts;
+	uint64_t next_try_ms;
+};
+
+/* Pending rows with next_try_ms <= @now_ms, oldest first, at most @max;
+ * @cb as for dstore_inbox_take(). Returns how many were passed.
+ */
+int dstore_out_due(struct dstore *ds, uint64_t now_ms, unsigned int max,
+		   int (*cb)(void *ctx, const struct dout *o), void *ctx);
+/* Pending rows. */
+int dstore_out_pending(struct dstore *ds);
+
+/* --- settings ------------------------------------------------------------ */
+
+/* -ENOENT no such key, -ERANGE @val (@len bytes) too small for it. */
+int dstore_get(struct dstore *ds, const char *key, char *val, size_t len);
+int dstore_set(struct dstore *ds, const char *key, const char *val);
+
+#endif /* TERN_DSTORE_H */

@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ternd's store (daemon/ternd/dstore.c) on a scratch directory: the inbox
+ * (duplicates, arrival order, taking and consuming, expiry), the outbox
+ * (due order, retries, acks, permanent failures), settings, batches,
+ * reopening, and a really full disk: a 1 MiB tmpfs in a private mount
+ * namespace (root).
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dstore.h"
+#include "store_util.h"
+#include "kselftest_harness.h"
+
+#define ERRLEN		512
+#define MAX_SEEN	1024
+#define NOW_S		1700000000ULL
+#define NOW_MS		(NOW_S * 1000)
+
+struct seen {
+	unsigned int n;
+	int stop_at;		/* return 1 at this one (1-based) */
+	int fail_at;		/* return -EINTR at this one */
+	uint8_t id[MAX_SEEN][DSTORE_MSG_ID_LEN];
+	uint8_t token[MAX_SEEN][DSTORE_TOKEN_LEN];
+	uint64_t expiry[MAX_SEEN], when[MAX_SEEN];
+	uint32_t flags[MAX_SEEN];
+	unsigned int attempts[MAX_SEEN];
+	size_t len[MAX_SEEN];
+	uint32_t sum[MAX_SEEN];
+};
+
+static uint32_t sum(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+/* The callback's verdict for the next message, -1: store it. */
+static int verdict(struct seen *s)
+{
+	if (s->fail_at && (int)s->n + 1 == s->fail_at)
+		return -EINTR;
+	if (s->n == MAX_SEEN)
+		return -ENOSPC;
+	return -1;
+}
+
+static int take_cb(void *ctx, const struct dmsg *m)
+{
+	struct seen *s = ctx;
+	int v = verdict(s);
+
+	if (v != -1)
+		return v;
+	memcpy(s->id[s->n], m->msg_id, DSTORE_MSG_ID_LEN);
+	s->expiry[s->n] = m->expiry_s;
+	s->flags[s->n] = m->flags;
+	s->len[s->n] = m->len;
+	s->sum[s->n] = sum(m->payload, m->len);
+	s->when[s->n] = m->received_ms;
+	s->n++;
+	return s->stop_at && (int)s->n == s->stop_at;
+}
+
+static int due_cb(void *ctx, const struct dout *o)
+{
+	struct seen *s = ctx;
+	int v = verdict(s);
+
+	if (v != -1)
+		return v;
+	memcpy(s->id[s->n], o->msg_id, DSTORE_MSG_ID_LEN);
+	memcpy(s->token[s->n], o->token, DSTORE_TOKEN_LEN);
+	s->expiry[s->n] = o->expiry_s;
+	s->flags[s->n] = o->flags;
+	s->len[s->n] = o->len;
+	s->sum[s->n] = sum(o->payload, o->len);
+	s->when[s->n] = o->next_try_ms;
+	s->attempts[s->n] = o->attempts;
+	s->n++;
+	return s->stop_at && (int)s->n == s->stop_at;
+}
+
+static int in_put(struct dstore *ds, uint32_t k, size_t len, uint64_t expiry)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN], payload[4096];
+
+	id16(id, k);
+	pattern(payload, len, k);
+	return dstore_inbox_put(ds, id, expiry, k & 3, payload, len,
+				NOW_MS + k);
+}
+
+static int saw_in(const struct seen *s, unsigned int i, uint32_t k,
+		  size_t len)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN], payload[4096];
+
+	id16(id, k);
+	pattern(payload, len, k);
+	return i < s->n && !memcmp(s->id[i], id, sizeof(id)) &&
+	       s->len[i] == len && s->sum[i] == sum(payload, len) &&
+	       s->flags[i] == (k & 3) && s->when[i] == NOW_MS + k;
+}
+
+static int take(struct dstore *ds, struct seen *s, unsigned int max,
+		bool consume)
+{
+	memset(s, 0, sizeof(*s));
+	return dstore_inbox_take(ds, max, consume, take_cb, s);
+}
+
+static int out_add(struct dstore *ds, uint32_t k, uint64_t next_try)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN], token[DSTORE_TOKEN_LEN], payload[512];
+
+	id16(id, k);
+	pattern(token, sizeof(token), k + 7);
+	pattern(payload, 100 + k, k);
+	return dstore_out_add(ds, id, token, NOW_S + k, k & 3, payload,
+			      100 + k, next_try);
+}
+
+static int saw_out(const struct seen *s, unsigned int i, uint32_t k)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN], token[DSTORE_TOKEN_LEN], payload[512];
+
+	id16(id, k);
+	pattern(token, sizeof(token), k + 7);
+	pattern(payload, 100 + k, k);
+	return i < s->n && !memcmp(s->id[i], id, sizeof(id)) &&
+	       !memcmp(s->token[i], token, sizeof(token)) &&
+	       s->expiry[i] == NOW_S + k && s->flags[i] == (k & 3) &&
+	       s->len[i] == 100 + k && s->sum[i] == sum(payload, 100 + k);
+}
+
+static int due(struct dstore *ds, struct seen *s, uint64_t now,
+	       unsigned int max)
+{
+	memset(s, 0, sizeof(*s));
+	return dstore_out_due(ds, now, max, due_cb, s);
+}
+
+FIXTURE(ds) {
+	char dir[64];
+	char data[128];
+	struct dstore *ds;
+	struct seen seen;
+};
+
+FIXTURE_SETUP(ds)
+{
+	char err[ERRLEN];
+
+	ASSERT_NE(NULL, scratch_dir(self->dir, "dstore"));
+	snprintf(self->data, sizeof(self->data), "%.100s/data", self->dir);
+	ASSERT_EQ(0, dstore_open(self->data, &self->ds, err, sizeof(err)))
+		TH_LOG("%s", err);
+}
+
+FIXTURE_TEARDOWN(ds)
+{
+	dstore_close(self->ds);
+	scratch_remove(self->dir);
+}
+
+static void reopen(struct __test_metadata *_metadata, struct dstore **ds,
+		   const char *dir)
+{
+	char err[ERRLEN];
+
+	dstore_close(*ds);
+	*ds = NULL;
+	ASSERT_EQ(0, dstore_open(dir, ds, err, sizeof(err))) TH_LOG("%s", err);
+}
+
+TEST_F(ds, files_private)
+{
+	char path[192];
+	struct stat sb;
+
+	ASSERT_EQ(0, stat(self->data, &sb));
+	EXPECT_EQ(0700, sb.st_mode & 0777);
+	snprintf(path, sizeof(path), "%.100s/ternd.db", self->data);
+	ASSERT_EQ(0, stat(path, &sb));
+	EXPECT_EQ(0600, sb.st_mode & 0777);
+	snprintf(path, sizeof(path), "%.100s/ternd.db-wal", self->data);
+	ASSERT_EQ(0, stat(path, &sb));
+	EXPECT_EQ(0600, sb.st_mode & 0777);
+}
+
+TEST_F(ds, inbox_order_and_duplicates)
+{
+	struct seen *s = &self->seen;
+	int i;
+
+	for (i = 5; i > 0; i--)
+		ASSERT_EQ(0, in_put(self->ds, i, 50 * i, NOW_S + 100));
+	ASSERT_EQ(0, in_put(self->ds, 6, 0, NOW_S + 100));
+	/* Again, even with other content: nothing changes. */
+	EXPECT_EQ(1, in_put(self->ds, 3, 10, NOW_S + 500));
+	EXPECT_EQ(1, in_put(self->ds, 6, 0, NOW_S + 100));
+
+	/* Arrival order, not id order; peeking consumes nothing. */
+	ASSERT_EQ(6, take(self->ds, s, 100, false));
+	for (i = 0; i < 5; i++)
+		EXPECT_TRUE(saw_in(s, i, 5 - i, 50 * (5 - i)));
+	EXPECT_TRUE(saw_in(s, 5, 6, 0));
+	EXPECT_EQ(NOW_S + 100, s->expiry[2]);
+	ASSERT_EQ(6, take(self->ds, s, 100, false));
+	ASSERT_EQ(2, take(self->ds, s, 2, false));
+	EXPECT_EQ(0, take(self->ds, s, 0, false));
+}
+
+TEST_F(ds, inbox_consume)
+{
+	struct seen *s = &self->seen;
+	int i;
+
+	for (i = 1; i <= 6; i++)
+		ASSERT_EQ(0, in_put(self->ds, i, 10, NOW_S + 100));
+	ASSERT_EQ(2, take(self->ds, s, 2, true));
+	EXPECT_TRUE(saw_in(s, 0, 1, 10));
+	EXPECT_TRUE(saw_in(s, 1, 2, 10));
+
+	/* The callback stops after one, then fails before one. */
+	memset(s, 0, sizeof(*s));
+	s->stop_at = 1;
+	ASSERT_EQ(1, dstore_inbox_take(self->ds, 10, true, take_cb, s));
+	EXPECT_TRUE(saw_in(s, 0, 3, 10));
+	memset(s, 0, sizeof(*s));
+	s->fail_at = 2;
+	ASSERT_EQ(-EINTR, dstore_inbox_take(self->ds, 10, true, take_cb, s));
+	EXPECT_TRUE(saw_in(s, 0, 4, 10));
+
+	/* What was accepted is consumed; the refused one is not. */
+	ASSERT_EQ(2, take(self->ds, s, 10, true));
+	EXPECT_TRUE(saw_in(s, 0, 5, 10));
+	EXPECT_TRUE(saw_in(s, 1, 6, 10));
+	EXPECT_EQ(0, take(self->ds, s, 10, true));
+	/* Consumed ids are still known. */
+	EXPECT_EQ(1, in_put(self->ds, 1, 10, NOW_S + 100));
+	ASSERT_EQ(0, in_put(self->ds, 7, 10, NOW_S + 100));
+	ASSERT_EQ(1, take(self->ds, s, 10, true));
+	EXPECT_TRUE(saw_in(s, 0, 7, 10));
+}
+
+TEST_F(ds, inbox_expire)
+{
+	struct seen *s = &self->seen;
+
+	ASSERT_EQ(0, in_put(self->ds, 1, 10, NOW_S - 10));
+	ASSERT_EQ(0, in_put(self->ds, 2, 10, NOW_S));
+	ASSERT_EQ(0, in_put(self->ds, 3, 10, NOW_S + 10));
+	ASSERT_EQ(2, take(self->ds, s, 2, true));
+	ASSERT_EQ(0, in_put(self->ds, 4, 10, NOW_S - 10));
+
+	/* Only consumed ones, and only past their expiry. */
+	EXPECT_EQ(1, dstore_inbox_expire(self->ds, NOW_S));
+	EXPECT_EQ(0, in_put(self->ds, 1, 10, NOW_S + 100));
+	EXPECT_EQ(1, in_put(self->ds, 2, 10, NOW_S + 100));
+	EXPECT_EQ(1, dstore_inbox_expire(self->ds, NOW_S + 1));
+	EXPECT_EQ(0, dstore_inbox_expire(self->ds, NOW_S + 1));
+	/* 3 and 4 are not consumed: kept, expired or not. */
+	ASSERT_EQ(3, take(self->ds, s, 10, false));
+	EXPECT_TRUE(saw_in(s, 0, 3, 10));
+	EXPECT_TRUE(saw_in(s, 1, 4, 10));
+	EXPECT_EQ(NOW_S - 10, s->expiry[1]);
+	EXPECT_EQ(0, dstore_inbox_expire(self->ds, UINT64_MAX));
+}
+
+TEST_F(ds, outbox)
+{
+	struct seen *s = &self->seen;
+	uint8_t id[DSTORE_MSG_ID_LEN];
+
+	EXPECT_EQ(0, dstore_out_pending(self->ds));
+	ASSERT_EQ(0, out_add(self->ds, 1, NOW_MS + 500));
+	ASSERT_EQ(0, out_add(self->ds, 2, NOW_MS));
+	ASSERT_EQ(0, out_add(self->ds, 3, NOW_MS - 5));
+	ASSERT_EQ(0, out_add(self->ds, 4, NOW_MS + 100));
+	EXPECT_EQ(1, out_add(self->ds, 2, 0));
+	EXPECT_EQ(4, dstore_out_pending(self->ds));
+
+	/* Due now: oldest first, whatever their times. */
+	ASSERT_EQ(2, due(self->ds, s, NOW_MS, 10));
+	EXPECT_TRUE(saw_out(s, 0, 2));
+	EXPECT_TRUE(saw_out(s, 1, 3));
+	EXPECT_EQ(NOW_MS, s->when[0]);
+	EXPECT_EQ(0, s->attempts[0]);
+	ASSERT_EQ(1, due(self->ds, s, NOW_MS, 1));
+	ASSERT_EQ(4, due(self->ds, s, UINT64_MAX, 10));
+	EXPECT_TRUE(saw_out(s, 0, 1));
+	EXPECT_TRUE(saw_out(s, 3, 4));
+
+	/* Retry 2 later: it leaves the due list, with an attempt. */
+	id16(id, 2);
+	ASSERT_EQ(0, dstore_out_retry_at(self->ds, id, NOW_MS + 1000));
+	ASSERT_EQ(0, dstore_out_retry_at(self->ds, id, NOW_MS + 2000));
+	ASSERT_EQ(1, due(self->ds, s, NOW_MS, 10));
+	EXPECT_TRUE(saw_out(s, 0, 3));
+	ASSERT_EQ(4, due(self->ds, s, NOW_MS + 2000, 10));
+	EXPECT_TRUE(saw_out(s, 1, 2));
+	EXPECT_EQ(2, s->attempts[1]);
+	EXPECT_EQ(NOW_MS + 2000, s->when[1]);
+
+	/* Acked: gone. Nacked for good: kept, not pending, not due. */
+	id16(id, 3);
+	ASSERT_EQ(0, dstore_out_acked(self->ds, id));
+	EXPECT_EQ(-ENOENT, dstore_out_acked(self->ds, id));
+	EXPECT_EQ(-ENOENT, dstore_out_retry_at(self->ds, id, 0));
+	id16(id, 4);
+	ASSERT_EQ(0, dstore_out_failed(self->ds, id, 3));
+	EXPECT_EQ(-ENOENT, dstore_out_failed(self->ds, id, 3));
+	EXPECT_EQ(-ENOENT, dstore_out_retry_at(self->ds, id, 0));
+	EXPECT_EQ(1, out_add(self->ds, 4, 0));
+	EXPECT_EQ(2, dstore_out_pending(self->ds));
+	ASSERT_EQ(2, due(self->ds, s, UINT64_MAX, 10));
+	EXPECT_TRUE(saw_out(s, 0, 1));
+	EXPECT_TRUE(saw_out(s, 1, 2));
+
+	/* The callback stops, or fails. */
+	memset(s, 0, sizeof(*s));
+	s->stop_at = 1;
+	EXPECT_EQ(1, dstore_out_due(self->ds, UINT64_MAX, 10, due_cb, s));
+	memset(s, 0, sizeof(*s));
+	s->fail_at = 1;
+	EXPECT_EQ(-EINTR, dstore_out_due(self->ds, UINT64_MAX, 10, due_cb,
+					 s));
+	EXPECT_EQ(0, s->n);
+}
+
+TEST_F(ds, settings)
+{
+	char v[16];
+
+	EXPECT_EQ(-ENOENT, dstore_get(self->ds, "hb.wlan0", v, sizeof(v)));
+	ASSERT_EQ(0, dstore_set(self->ds, "hb.wlan0", "270000"));
+	ASSERT_EQ(0, dstore_get(self->ds, "hb.wlan0", v, sizeof(v)));
+	EXPECT_STREQ("270000", v);
+	ASSERT_EQ(0, dstore_set(self->ds, "hb.wlan0", "30000"));
+	ASSERT_EQ(0, dstore_get(self->ds, "hb.wlan0", v, sizeof(v)));
+	EXPECT_STREQ("30000", v);
+	ASSERT_EQ(0, dstore_set(self->ds, "empty", ""));
+	ASSERT_EQ(0, dstore_get(self->ds, "empty", v, sizeof(v)));
+	EXPECT_STREQ("", v);
+	/* Too small a buffer: -ERANGE; exactly enough: fine. */
+	ASSERT_EQ(0, dstore_set(self->ds, "token", "0123456789abcdef"));
+	EXPECT_EQ(-ERANGE, dstore_get(self->ds, "token", v, sizeof(v)));
+	ASSERT_EQ(0, dstore_set(self->ds, "token", "0123456789abcde"));
+	ASSERT_EQ(0, dstore_get(self->ds, "token", v, sizeof(v)));
+	EXPECT_STREQ("0123456789abcde", v);
+}
+
+TEST_F(ds, batches)
+{
+	struct seen *s = &self->seen;
+
+	EXPECT_EQ(-EINVAL, dstore_commit(self->ds));
+	ASSERT_EQ(0, dstore_begin(self->ds));
+	EXPECT_EQ(-EBUSY, dstore_begin(self->ds));
+	ASSERT_EQ(0, in_put(self->ds, 1, 10, NOW_S + 100));
+	ASSERT_EQ(0, in_put(self->ds, 2, 10, NOW_S + 100));
+	EXPECT_EQ(1, in_put(self->ds, 1, 10, NOW_S + 100));
+	ASSERT_EQ(0, out_add(self->ds, 1, NOW_MS));
+	ASSERT_EQ(0, dstore_set(self->ds, "k", "v"));
+	dstore_rollback(self->ds);
+	EXPECT_EQ(0, take(self->ds, s, 10, false));
+	EXPECT_EQ(0, dstore_out_pending(self->ds));
+
+	ASSERT_EQ(0, dstore_begin(self->ds));
+	ASSERT_EQ(0, in_put(self->ds, 1, 10, NOW_S + 100));
+	ASSERT_EQ(0, in_put(self->ds, 2, 10, NOW_S + 100));
+	ASSERT_EQ(1, take(self->ds, s, 1, true));
+	ASSERT_EQ(0, dstore_commit(self->ds));
+	ASSERT_EQ(1, take(self->ds, s, 10, false));
+	EXPECT_TRUE(saw_in(s, 0, 2, 10));
+}
+
+TEST_F(ds, reopen_keeps_everything)
+{
+	struct seen *s = &self->seen;
+	uint8_t id[DSTORE_MSG_ID_LEN];
+	char v[32];
+
+	ASSERT_EQ(0, in_put(self->ds, 1, 100, NOW_S + 100));
+	ASSERT_EQ(0, in_put(self->ds, 2, 200, NOW_S + 100));
+	ASSERT_EQ(1, take(self->ds, s, 1, true));
+	ASSERT_EQ(0, out_add(self->ds, 1, NOW_MS));
+	ASSERT_EQ(0, out_add(self->ds, 2, NOW_MS));
+	id16(id, 2);
+	ASSERT_EQ(0, dstore_out_retry_at(self->ds, id, NOW_MS + 7));
+	ASSERT_EQ(0, out_add(self->ds, 3, NOW_MS));
+	id16(id, 3);
+	ASSERT_EQ(0, dstore_out_failed(self->ds, id, 2));
+	ASSERT_EQ(0, dstore_set(self->ds, "token", "abc"));
+
+	reopen(_metadata, &self->ds, self->data);
+
+	EXPECT_EQ(1, in_put(self->ds, 1, 100, NOW_S + 100));
+	ASSERT_EQ(1, take(self->ds, s, 10, false));
+	EXPECT_TRUE(saw_in(s, 0, 2, 200));
+	EXPECT_EQ(2, dstore_out_pending(self->ds));
+	ASSERT_EQ(2, due(self->ds, s, NOW_MS + 7, 10));
+	EXPECT_TRUE(saw_out(s, 0, 1));
+	EXPECT_TRUE(saw_out(s, 1, 2));
+	EXPECT_EQ(1, s->attempts[1]);
+	EXPECT_EQ(1, out_add(self->ds, 3, 0));
+	ASSERT_EQ(0, dstore_get(self->ds, "token", v, sizeof(v)));
+	EXPECT_STREQ("abc", v);
+}
+
+/* --- Disk full ------------------------------------------------------------ */
+
+#define FULL_KIB	1024
+#define FILLER_BYTES	(384 * 1024)
+#define FULL_PAYLOAD	2000
+#define FULL_MAX	MAX_SEEN
+
+TEST(disk_full)
+{
+	char dir[64], data[128], path[192], err[ERRLEN];
+	static struct seen s;
+	static uint32_t kept[FULL_MAX];
+	uint32_t lost[8], batch[4], k;
+	unsigned int nkept = 0, nlost = 0, i;
+	struct dstore *ds = NULL;
+	int ret;
+
+	if (geteuid())
+		SKIP(return, "a tmpfs needs root");
+	ASSERT_NE(NULL, scratch_dir(dir, "dsfull"));
+	ret = small_tmpfs(dir, FULL_KIB, err, sizeof(err));
+	if (ret) {
+		scratch_remove(dir);
+		if (ret == -EPERM)
+			SKIP(return, "%s", err);
+		ASSERT_EQ(0, ret) TH_LOG("%s", err);
+	}
+	snprintf(path, sizeof(path), "%.100s/filler", dir);
+	ASSERT_EQ(0, filler(path, FILLER_BYTES));
+	snprintf(data, sizeof(data), "%.100s/data", dir);
+	ASSERT_EQ(0, dstore_open(data, &ds, err, sizeof(err)))
+		TH_LOG("%s", err);
+
+	/*
+	 * One message a transaction, as ternd stores each before its ack;
+	 * what was stored is acked and must stay. Until three failures.
+	 */
+	for (k = 0; k < FULL_MAX / 2 && nlost < 3; k++) {
+		ret = in_put(ds, k, FULL_PAYLOAD, NOW_S + 100);
+		if (ret == -ENOSPC) {
+			TH_LOG("disk full: %s", dstore_error(ds));
+			lost[nlost++] = k;
+			continue;
+		}
+		ASSERT_EQ(0, ret) TH_LOG("%s", dstore_error(ds));
+		kept[nkept++] = k;
+	}
+	ASSERT_EQ(3, nlost) TH_LOG("the disk never filled");
+	TH_LOG("%u messages stored, then the disk was full", nkept);
+
+	/* A batch: all of it or nothing. */
+	ASSERT_EQ(0, dstore_begin(ds));
+	for (i = 0, ret = 0; !ret && i < 4; i++, k++) {
+		batch[i] = k;
+		ret = in_put(ds, k, FULL_PAYLOAD, NOW_S + 100);
+	}
+	if (ret == -ENOSPC)	/* the one that failed is not stored */
+		lost[nlost++] = batch[--i];
+	ASSERT_TRUE(!ret || ret == -ENOSPC) TH_LOG("%s", dstore_error(ds));
+	ret = dstore_commit(ds);
+	ASSERT_TRUE(!ret || ret == -ENOSPC) TH_LOG("%s", dstore_error(ds));
+	TH_LOG("a batch of %u: %d", i, ret);
+	while (i--) {
+		if (ret)
+			lost[nlost++] = batch[i];
+		else
+			kept[nkept++] = batch[i];
+	}
+	ret = dstore_set(ds, "k", "v");
+	EXPECT_TRUE(!ret || ret == -ENOSPC);
+
+	ASSERT_EQ(nkept, take(ds, &s, FULL_MAX, false));
+	for (i = 0; i < nkept; i++)
+		ASSERT_TRUE(saw_in(&s, i, kept[i], FULL_PAYLOAD));
+
+	/* Room again: the same store takes them, as the gateway resends. */
+	ASSERT_EQ(0, unlink(path));
+	for (i = 0; i < nlost; i++) {
+		ASSERT_EQ(0, in_put(ds, lost[i], FULL_PAYLOAD, NOW_S + 100))
+			TH_LOG("%s", dstore_error(ds));
+		kept[nkept++] = lost[i];
+	}
+	ASSERT_EQ(nkept, take(ds, &s, FULL_MAX, true));
+	for (i = 0; i < nkept; i++)
+		EXPECT_TRUE(saw_in(&s, i, kept[i], FULL_PAYLOAD));
+
+	reopen(_metadata, &ds, data);
+	EXPECT_EQ(0, take(ds, &s, FULL_MAX, false));
+	for (i = 0; i < nkept; i++)
+		EXPECT_EQ(1, in_put(ds, kept[i], FULL_PAYLOAD, NOW_S + 100));
+	dstore_close(ds);
+	umount2(dir, MNT_DETACH);
+	scratch_remove(dir);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the end-to-end scripts: a two-namespace topology (gateway at
+# 198.18.0.1, devices at 198.18.0.2, joined by a veth pair), a private CA,
+# and starting and stopping tern-gatewayd. Everything is removed on exit,
+# also on failure. Source it after ktap_helpers.sh.
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=${TERN_TOP:-$(cd "$E2E_DIR/../../.." && pwd)}
+build=${B:-$top/build}
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+
+bin() {
+	if [ -x "$build/san/bin/$1" ]; then
+		echo "$build/san/bin/$1"
+	else
+		echo "$build/bin/$1"
+	fi
+}
+
+GATEWAYD=$(bin tern-gatewayd)
+GWPROBE=$E2E_DIR/gwprobe
+NS_GW=tern-e2e-gw-$$
+NS_DEV=tern-e2e-dev-$$
+GW_IP=198.18.0.1
+DEV_IP=198.18.0.2
+GW_PORT=5222
+WORK=$(mktemp -d /tmp/tern-e2e.XXXXXX)
+GW_PID=
+
+e2e_cleanup() {
+	[ -n "$GW_PID" ] && kill -9 "$GW_PID" 2>/dev/null
+	ip netns pids "$NS_GW" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns pids "$NS_DEV" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del "$NS_GW" 2>/dev/null
+	ip netns del "$NS_DEV" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap e2e_cleanup EXIT
+
+e2e_setup() {
+	ip netns add "$NS_GW" && ip netns add "$NS_DEV" || return 1
+	ip -n "$NS_GW" link add veth0 type veth peer name veth1 \
+		netns "$NS_DEV" || return 1
+	ip -n "$NS_GW" addr add $GW_IP/24 dev veth0
+	ip -n "$NS_DEV" addr add $DEV_IP/24 dev veth1
+	ip -n "$NS_GW" link set lo up
+	ip -n "$NS_DEV" link set lo up
+	ip -n "$NS_GW" link set veth0 up
+	ip -n "$NS_DEV" link set veth1 up
+	"$top/tools/pki" ca "$WORK/pki" >/dev/null &&
+		"$top/tools/pki" gateway "$WORK/pki" gw.test $GW_IP >/dev/null
+}
+
+# gw_start [extra tern-gatewayd options]: start it in its namespace and
+# wait until it listens. Its log goes to $WORK/gw.log.
+gw_start() {
+	ip netns exec "$NS_GW" "$GATEWAYD" --listen $GW_IP:$GW_PORT \
+		--cert "$WORK/pki/gw.test.crt" --key "$WORK/pki/gw.test.key" \
+		--data "$WORK/gwdata" --transport user -v "$@" \
+		>>"$WORK/gw.log" 2>&1 &
+	GW_PID=$!
+	local i
+	for i in $(seq 100); do
+		grep -q "ready" "$WORK/gw.log" 2>/dev/null && return 0
+		kill -0 "$GW_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# gw_stop [SIGNAL]: stop it and wait; returns its exit status.
+gw_stop() {
+	local rc
+	kill -"${1:-TERM}" "$GW_PID" 2>/dev/null
+	wait "$GW_PID"
+	rc=$?
+	GW_PID=
+	return $rc
+}
+
+gw_alive() {
+	[ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null
+}
+
+# probe KEYNAME [gwprobe args]: run gwprobe as device KEYNAME. gwprobe
+# exits with its connection still open on purpose (it often has just been
+# refused): its own leak report is noise. The daemons are leak-checked.
+probe() {
+	local key=$1
+	shift
+	ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 \
+	ip netns exec "$NS_DEV" "$GWPROBE" -g $GW_IP:$GW_PORT \
+		-C "$WORK/pki/ca.crt" -n gw.test -k "$WORK/$key.key" "$@"
+}
+
+token_of() {
+	probe "$1" hello | sed -n 's/^token //p'
+}

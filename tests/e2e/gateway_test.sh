@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tern-gatewayd over the user transport, in network namespaces, driven by
+# gwprobe devices: authentication, delivery online and offline, order,
+# no-store, queue limits, revocation, restart, and bad input of every
+# kind, each ending in a clear close reason while the gateway keeps
+# serving everyone else. One KTAP case per behaviour.
+set -u
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+. "$DIR/../kselftest/ktap_helpers.sh"
+. "$DIR/e2e_lib.sh"
+
+ktap_print_header
+if [ "$(id -u)" != 0 ]; then
+	ktap_set_plan 0
+	ktap_exit_fail_msg "needs root for network namespaces"
+fi
+ktap_set_plan 28
+
+if ! e2e_setup || ! gw_start --partial-timeout 1s \
+	--handshake-timeout 2s --max-queue 5; then
+	cat "$WORK/gw.log" >&2
+	ktap_exit_fail_msg "could not set up the namespaces and the gateway"
+fi
+
+check() {	# check NAME EXPECTED-REGEX ACTUAL
+	if [[ "$3" =~ $2 ]]; then
+		ktap_test_pass "$1"
+	else
+		echo "# expected /$2/, got: $3"
+		ktap_test_fail "$1"
+	fi
+}
+
+tok_a=$(token_of a)
+tok_a2=$(token_of a)
+check "hello returns a push token" '^[0-9a-f]{32}$' "$tok_a"
+check "the token is the same at the next hello" "^$tok_a\$" "$tok_a2"
+
+tok_b=$(token_of b)
+out=$(probe a push "$tok_b" 3)
+check "pushes to an offline device are acked once stored" \
+	'^acked 3 nacked 0' "$out"
+out=$(probe b recv 3 | cut -d' ' -f3 | tr '\n' ' ')
+check "an offline device gets its messages in order when it connects" \
+	'^m0 m1 m2 $' "$out"
+
+out=$(probe b -w 1500 recv 1)
+check "delivered messages are not delivered again" '^$' "$out"
+
+probe b -w 8000 recv 2 >"$WORK/online.out" &
+rpid=$!
+sleep 0.5
+probe a push "$tok_b" 2 >/dev/null
+wait $rpid
+out=$(cut -d' ' -f3 "$WORK/online.out" | tr '\n' ' ')
+check "an online device gets pushes as they arrive" '^m0 m1 $' "$out"
+
+out=$(probe a push "$tok_b" 1 no-store)
+check "no-store to an offline device is refused" \
+	'nacked 1 NACK_OFFLINE' "$out"
+out=$(probe b -w 1500 recv 1)
+check "no-store messages are never stored" '^$' "$out"
+
+probe b -w 8000 recv 1 >"$WORK/nostore.out" &
+rpid=$!
+sleep 0.5
+out=$(probe a push "$tok_b" 1 no-store)
+wait $rpid
+check "no-store reaches an online device" '^acked 1' "$out"
+
+tok_q=$(token_of q)
+out=$(probe a push "$tok_q" 6)
+check "a full queue is nacked with QUEUE_FULL" \
+	'^acked 5 nacked 1 NACK_QUEUE_FULL' "$out"
+
+out=$(probe a bad unknown-token)
+check "a push to an unknown token is nacked" 'nack NACK_UNKNOWN_TOKEN' "$out"
+
+tok_r=$(token_of r)
+out=$(probe r revoke "$tok_r")
+check "a device revokes its own token" '^revoke ok' "$out"
+out=$(probe a push "$tok_r" 1)
+check "pushes to a revoked token are refused" 'NACK_REVOKED' "$out"
+out=$(probe r hello)
+check "a revoked device's hello is refused" 'close CLOSE_REVOKED' "$out"
+out=$(probe a revoke "$tok_b")
+check "another account's token cannot be revoked" '^revoke refused' "$out"
+
+bad() {	# bad MODE EXPECTED
+	local out
+	out=$(probe x bad "$1" 2>&1)
+	if [[ "$out" =~ $2 ]] && [ "$(token_of a)" = "$tok_a" ]; then
+		ktap_test_pass "bad input: $1 ($out), gateway still serving"
+	else
+		echo "# expected /$2/, got: $out"
+		ktap_test_fail "bad input: $1"
+	fi
+}
+bad garbage-pre-tls '^eof$'
+bad garbage-post-tls 'close CLOSE_(PROTOCOL|TOO_LARGE)'
+bad oversize 'close CLOSE_TOO_LARGE'
+bad slowloris 'close CLOSE_TIMEOUT'
+bad push-before-hello 'close CLOSE_NO_HELLO'
+bad bad-signature 'close CLOSE_AUTH'
+bad replay-hello 'close CLOSE_AUTH'
+bad no-hello 'close CLOSE_TIMEOUT'
+
+out=$(probe x -w 3000 abandon 300)
+if [ "$out" = "abandoned 300" ] && [ "$(token_of a)" = "$tok_a" ]; then
+	ktap_test_pass "300 connections opened and abandoned: still serving"
+else
+	ktap_test_fail "300 connections opened and abandoned ($out)"
+fi
+
+# A TLS client no one here wrote.
+out=$(echo | ip netns exec "$NS_DEV" timeout 10 openssl s_client \
+	-connect $GW_IP:$GW_PORT -alpn tern/1 -CAfile "$WORK/pki/ca.crt" \
+	-verify_return_error -servername gw.test 2>&1)
+if grep -q "ALPN protocol: tern/1" <<<"$out" &&
+   grep -q "TLSv1.3" <<<"$out"; then
+	ktap_test_pass "openssl s_client: TLS 1.3 with ALPN tern/1"
+else
+	echo "$out" | sed 's/^/# /' | tail -20
+	ktap_test_fail "openssl s_client: TLS 1.3 with ALPN tern/1"
+fi
+
+tok_c=$(token_of c)
+probe a push "$tok_c" 2 >/dev/null
+gw_stop TERM
+check "SIGTERM: clean exit" '^0$' "$?"
+gw_start --partial-timeout 1s --handshake-timeout 2s --max-queue 5
+out=$(probe c recv 2 | cut -d' ' -f3 | tr '\n' ' ')
+check "a restarted gateway delivers what it acked before" '^m0 m1 $' "$out"
+
+gw_stop TERM
+if grep -Eq "AddressSanitizer|runtime error|LeakSanitizer" "$WORK/gw.log"; then
+	grep -E -A20 "AddressSanitizer|runtime error|LeakSanitizer" \
+		"$WORK/gw.log" | sed 's/^/# /' | head -40
+	ktap_test_fail "the gateway ran sanitizer-clean"
+else
+	ktap_test_pass "the gateway ran sanitizer-clean"
+fi
+grep -E "session closed|handshake failed" "$WORK/gw.log" | sort | uniq -c |
+	sed 's/^/# /'
+ktap_finished
