@@ -58,7 +58,8 @@ static int conn_collect(struct tern_nl *nl, const char *owner,
 		return ternctl_error("conn list: out of memory");
 	if (err)
 		return ternctl_fail(nl, err, "conn list", NULL);
-	qsort(cv->v, cv->n, sizeof(*cv->v), conn_cmp);
+	if (cv->n)
+		qsort(cv->v, cv->n, sizeof(*cv->v), conn_cmp);
 	return 0;
 }
 
