@@ -14,6 +14,8 @@
 
 #include "conf.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 struct place {
 	const char *name;	/* file name, or NULL */
 	unsigned int line;
@@ -339,8 +341,7 @@ int conf_duration_ms(const char *val, uint64_t *out)
 		{ "h", 3600 * 1000 }, { "d", 24 * 3600 * 1000 },
 	};
 
-	return scaled(val, units, sizeof(units) / sizeof(units[0]), false,
-		      out);
+	return scaled(val, units, ARRAY_SIZE(units), false, out);
 }
 
 int conf_size(const char *val, uint64_t *out)
@@ -350,8 +351,7 @@ int conf_size(const char *val, uint64_t *out)
 		{ "g", 1ULL << 30 },
 	};
 
-	return scaled(val, units, sizeof(units) / sizeof(units[0]), true,
-		      out);
+	return scaled(val, units, ARRAY_SIZE(units), true, out);
 }
 
 int conf_bool(const char *val, bool *out)
@@ -360,7 +360,7 @@ int conf_bool(const char *val, bool *out)
 	static const char *const no[] = { "no", "false", "off", "0" };
 	size_t i;
 
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcasecmp(val, yes[i])) {
 			*out = true;
 			return 0;

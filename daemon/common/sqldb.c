@@ -13,6 +13,8 @@
 
 #include "sqldb.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static const char empty[1];
 
 const char *sqldb_error(const struct sqldb *d)
@@ -285,7 +287,7 @@ static int prepare_txn(struct sqldb *d, char *err, size_t errlen)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(stmts); i++) {
 		sqlite3_stmt **st = (void *)((char *)d + stmts[i].off);
 
 		ret = sqldb_prepare(d, stmts[i].sql, st, err, errlen);
@@ -352,7 +354,7 @@ void sqldb_close(struct sqldb *d)
 	if (!sqlite3_get_autocommit(d->db))
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 	d->in_batch = false;
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(all); i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
 	}
@@ -436,7 +438,7 @@ static int op_end_batch(struct sqldb *d, int ret)
 	if (!err)
 		err = sqldb_step_done(d, d->sp_release, "release savepoint");
 	if (err && !d->batch_err) {
-		/* The operation's changes can't be told apart: end the batch. */
+		/* Its changes can't be told apart: end the batch. */
 		d->batch_err = err;
 		abort_txn(d);
 	}
@@ -460,3 +462,50 @@ int sqldb_op_end(struct sqldb *d, int ret)
 	}
 	return ret;
 }
+
+/* Go on with the batch after a durable operation. */
+static void resume_batch(struct sqldb *d)
+{
+	int err;
+
+	d->paused = false;
+	d->in_batch = true;
+	if (d->batch_err)
+		return;		/* its transaction is gone already */
+	err = sqldb_step_done(d, d->begin, "begin");
+	if (err)
+		d->batch_err = err;
+}
+
+int sqldb_op_begin_durable(struct sqldb *d)
+{
+	int ret;
+
+	if (!d->in_batch)
+		return sqldb_op_begin(d);
+	if (!d->batch_err) {
+		ret = sqldb_step_done(d, d->commit, "commit");
+		if (ret) {
+			if (!d->batch_err)
+				d->batch_err = ret;
+			abort_txn(d);
+			return ret;
+		}
+	}
+	d->in_batch = false;
+	d->paused = true;
+	ret = sqldb_step_done(d, d->begin, "begin");
+	if (ret)
+		resume_batch(d);
+	return ret;
+}
+
+int sqldb_op_end_durable(struct sqldb *d, int ret)
+{
+	if (!d->paused)
+		return sqldb_op_end(d, ret);
+	ret = sqldb_op_end(d, ret);
+	resume_batch(d);
+	return ret;
+}
+

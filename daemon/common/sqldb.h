@@ -32,7 +32,8 @@ struct sqldb {
 	sqlite3 *db;
 	const char *name;	/* the file name, for messages */
 	bool in_batch;
-	int batch_err;		/* the error that ended the batch's transaction */
+	bool paused;		/* a durable operation interrupts the batch */
+	int batch_err;		/* what ended the batch's transaction */
 	sqlite3_stmt *begin, *commit, *rollback;
 	sqlite3_stmt *sp, *sp_release, *sp_rollback;
 	char err[SQLDB_ERRLEN];
@@ -76,6 +77,17 @@ void sqldb_rollback(struct sqldb *d);
  */
 int sqldb_op_begin(struct sqldb *d);
 int sqldb_op_end(struct sqldb *d, int ret);
+
+/*
+ * The same, but committed when sqldb_op_end_durable() returns, even inside
+ * a batch: the batch's transaction so far is committed first (a failure
+ * there fails the batch and the operation), the operation runs in its own
+ * transaction, and the batch goes on in a new one. For what is answered at
+ * once and must not be undone by a later failure of the batch (a new push
+ * token, a revocation). The batch's commit still reports on all of it.
+ */
+int sqldb_op_begin_durable(struct sqldb *d);
+int sqldb_op_end_durable(struct sqldb *d, int ret);
 
 /*
  * Step @st to its end (a write), then reset it. Returns 0 or, through

@@ -270,6 +270,18 @@ static int add_device(struct gw_store *st, const uint8_t *dkey,
 	return -EIO;
 }
 
+/* A registered device's hello: 0, -EKEYREVOKED or -EPERM. */
+static int hello_known(const struct device *dev, const uint8_t *akey,
+		       uint8_t *token)
+{
+	if (dev->revoked)
+		return -EKEYREVOKED;
+	if (memcmp(dev->akey, akey, GW_KEY_LEN))
+		return -EPERM;
+	memcpy(token, dev->token, GW_TOKEN_LEN);
+	return 0;
+}
+
 int gw_store_hello(struct gw_store *st, const uint8_t dkey[GW_KEY_LEN],
 		   const uint8_t *akey, uint8_t token[GW_TOKEN_LEN])
 {
@@ -278,25 +290,20 @@ int gw_store_hello(struct gw_store *st, const uint8_t dkey[GW_KEY_LEN],
 
 	if (!akey)
 		akey = dkey;
-	ret = sqldb_op_begin(&st->d);
+	ret = device_by_key(st, dkey, &dev);
+	if (ret)
+		return ret < 0 ? ret : hello_known(&dev, akey, token);
+
+	/* A new device: its token is sent at once, so it must be on disk. */
+	ret = sqldb_op_begin_durable(&st->d);
 	if (ret)
 		return ret;
 	ret = device_by_key(st, dkey, &dev);
-	if (ret < 0)
-		goto out;
-	if (!ret) {
+	if (ret > 0)
+		ret = hello_known(&dev, akey, token);
+	else if (!ret)
 		ret = add_device(st, dkey, akey, token);
-		goto out;
-	}
-	if (dev.revoked)
-		ret = -EKEYREVOKED;
-	else if (memcmp(dev.akey, akey, GW_KEY_LEN))
-		ret = -EPERM;
-	else
-		ret = 0;
-	memcpy(token, dev.token, GW_TOKEN_LEN);
-out:
-	return sqldb_op_end(&st->d, ret);
+	return sqldb_op_end_durable(&st->d, ret);
 }
 
 int gw_store_token_state(struct gw_store *st,
@@ -338,7 +345,8 @@ int gw_store_revoke(struct gw_store *st, const uint8_t dkey[GW_KEY_LEN],
 	bool own;
 	int ret;
 
-	ret = sqldb_op_begin(&st->d);
+	/* Answered at once: durable before that, even inside a batch. */
+	ret = sqldb_op_begin_durable(&st->d);
 	if (ret)
 		return ret;
 	ret = device_by_key(st, dkey, &req);
@@ -364,7 +372,7 @@ int gw_store_revoke(struct gw_store *st, const uint8_t dkey[GW_KEY_LEN],
 	/* Once more for a revoked one: its messages must be gone. */
 	ret = revoke_token(st, token);
 out:
-	return sqldb_op_end(&st->d, ret);
+	return sqldb_op_end_durable(&st->d, ret);
 }
 
 /* 1 if @token holds @msg_id (message or tombstone), 0 if not, -errno. */

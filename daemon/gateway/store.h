@@ -19,6 +19,13 @@
  * that SQLite drops the batch's transaction, every later call in the batch
  * and the commit return that error: nothing of the batch is stored.
  *
+ * Registry writes are the exception: a new device's registration and a
+ * revocation are answered at once, so they are on disk when
+ * gw_store_hello() / gw_store_revoke() return 0, inside a batch too (the
+ * batch's messages so far are then committed with them; its commit still
+ * reports for the whole batch, and a push nacked though stored is acked
+ * as a duplicate when the sender retries).
+ *
  * One struct gw_store belongs to one thread.
  */
 #ifndef TERN_GW_STORE_H

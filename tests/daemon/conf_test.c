@@ -100,6 +100,8 @@ struct bad {
 	const char *msg;
 };
 
+#define KEYS "(keys are a-z, 0-9, '-')"
+
 TEST(malformed_lines)
 {
 	static const struct bad bad[] = {
@@ -109,11 +111,11 @@ TEST(malformed_lines)
 		{ "[section]", 0, "line 1: expected 'key = value'" },
 		{ "Key = 1", 0, "line 1: expected 'key = value'" },
 		{ "kEy = 1", 0,
-		  "line 1: invalid character 'E' in key (keys are a-z, 0-9, '-')" },
+		  "line 1: invalid character 'E' in key " KEYS },
 		{ "k_y = 1", 0,
-		  "line 1: invalid character '_' in key (keys are a-z, 0-9, '-')" },
+		  "line 1: invalid character '_' in key " KEYS },
 		{ "k\xc3\xa9 = 1", 0,
-		  "line 1: invalid character 0xc3 in key (keys are a-z, 0-9, '-')" },
+		  "line 1: invalid character 0xc3 in key " KEYS },
 		{ "\n\nk = a\x1b[2Jb", 0, "line 3: control character 0x1b" },
 		{ "k = a\rb", 0, "line 1: control character 0x0d" },
 		{ "k = 1\n\x7f", 0, "line 2: control character 0x7f" },
@@ -316,7 +318,8 @@ TEST(duration)
 
 	for (i = 0; i < ARRAY_SIZE(ok); i++) {
 		v = 1;
-		EXPECT_EQ(0, conf_duration_ms(ok[i].s, &v)) TH_LOG("%s", ok[i].s);
+		EXPECT_EQ(0, conf_duration_ms(ok[i].s, &v))
+			TH_LOG("%s", ok[i].s);
 		EXPECT_EQ(ok[i].ms, v) TH_LOG("%s", ok[i].s);
 	}
 	for (i = 0; i < ARRAY_SIZE(bad); i++)

@@ -430,30 +430,42 @@ TEST_F(ds, reopen_keeps_everything)
 #define FULL_PAYLOAD	2000
 #define FULL_MAX	MAX_SEEN
 
-TEST(disk_full)
+FIXTURE(full) {
+	struct full_disk disk;
+	struct dstore *ds;
+};
+
+FIXTURE_SETUP(full)
 {
-	char dir[64], data[128], path[192], err[ERRLEN];
+	char err[ERRLEN];
+	int ret = full_disk_setup(&self->disk, "dsfull", FULL_KIB, err,
+				  sizeof(err));
+
+	if (ret == -EPERM)
+		SKIP(return, "%s", err);
+	ASSERT_EQ(0, ret) TH_LOG("%s", err);
+}
+
+FIXTURE_TEARDOWN(full)
+{
+	dstore_close(self->ds);
+	full_disk_teardown(&self->disk);
+}
+
+TEST_F(full, disk_full)
+{
+	char data[128], path[192], err[ERRLEN];
+	const char *dir = self->disk.dir;
 	static struct seen s;
 	static uint32_t kept[FULL_MAX];
 	uint32_t lost[8], batch[4], k;
 	unsigned int nkept = 0, nlost = 0, i;
-	struct dstore *ds = NULL;
 	int ret;
 
-	if (geteuid())
-		SKIP(return, "a tmpfs needs root");
-	ASSERT_NE(NULL, scratch_dir(dir, "dsfull"));
-	ret = small_tmpfs(dir, FULL_KIB, err, sizeof(err));
-	if (ret) {
-		scratch_remove(dir);
-		if (ret == -EPERM)
-			SKIP(return, "%s", err);
-		ASSERT_EQ(0, ret) TH_LOG("%s", err);
-	}
 	snprintf(path, sizeof(path), "%.100s/filler", dir);
 	ASSERT_EQ(0, filler(path, FILLER_BYTES));
 	snprintf(data, sizeof(data), "%.100s/data", dir);
-	ASSERT_EQ(0, dstore_open(data, &ds, err, sizeof(err)))
+	ASSERT_EQ(0, dstore_open(data, &self->ds, err, sizeof(err)))
 		TH_LOG("%s", err);
 
 	/*
@@ -461,29 +473,31 @@ TEST(disk_full)
 	 * what was stored is acked and must stay. Until three failures.
 	 */
 	for (k = 0; k < FULL_MAX / 2 && nlost < 3; k++) {
-		ret = in_put(ds, k, FULL_PAYLOAD, NOW_S + 100);
+		ret = in_put(self->ds, k, FULL_PAYLOAD, NOW_S + 100);
 		if (ret == -ENOSPC) {
-			TH_LOG("disk full: %s", dstore_error(ds));
+			TH_LOG("disk full: %s", dstore_error(self->ds));
 			lost[nlost++] = k;
 			continue;
 		}
-		ASSERT_EQ(0, ret) TH_LOG("%s", dstore_error(ds));
+		ASSERT_EQ(0, ret) TH_LOG("%s", dstore_error(self->ds));
 		kept[nkept++] = k;
 	}
 	ASSERT_EQ(3, nlost) TH_LOG("the disk never filled");
 	TH_LOG("%u messages stored, then the disk was full", nkept);
 
 	/* A batch: all of it or nothing. */
-	ASSERT_EQ(0, dstore_begin(ds));
+	ASSERT_EQ(0, dstore_begin(self->ds));
 	for (i = 0, ret = 0; !ret && i < 4; i++, k++) {
 		batch[i] = k;
-		ret = in_put(ds, k, FULL_PAYLOAD, NOW_S + 100);
+		ret = in_put(self->ds, k, FULL_PAYLOAD, NOW_S + 100);
 	}
 	if (ret == -ENOSPC)	/* the one that failed is not stored */
 		lost[nlost++] = batch[--i];
-	ASSERT_TRUE(!ret || ret == -ENOSPC) TH_LOG("%s", dstore_error(ds));
-	ret = dstore_commit(ds);
-	ASSERT_TRUE(!ret || ret == -ENOSPC) TH_LOG("%s", dstore_error(ds));
+	ASSERT_TRUE(!ret || ret == -ENOSPC)
+		TH_LOG("%s", dstore_error(self->ds));
+	ret = dstore_commit(self->ds);
+	ASSERT_TRUE(!ret || ret == -ENOSPC)
+		TH_LOG("%s", dstore_error(self->ds));
 	TH_LOG("a batch of %u: %d", i, ret);
 	while (i--) {
 		if (ret)
@@ -491,31 +505,30 @@ TEST(disk_full)
 		else
 			kept[nkept++] = batch[i];
 	}
-	ret = dstore_set(ds, "k", "v");
+	ret = dstore_set(self->ds, "k", "v");
 	EXPECT_TRUE(!ret || ret == -ENOSPC);
 
-	ASSERT_EQ(nkept, take(ds, &s, FULL_MAX, false));
+	ASSERT_EQ(nkept, take(self->ds, &s, FULL_MAX, false));
 	for (i = 0; i < nkept; i++)
 		ASSERT_TRUE(saw_in(&s, i, kept[i], FULL_PAYLOAD));
 
 	/* Room again: the same store takes them, as the gateway resends. */
 	ASSERT_EQ(0, unlink(path));
 	for (i = 0; i < nlost; i++) {
-		ASSERT_EQ(0, in_put(ds, lost[i], FULL_PAYLOAD, NOW_S + 100))
-			TH_LOG("%s", dstore_error(ds));
+		ASSERT_EQ(0, in_put(self->ds, lost[i], FULL_PAYLOAD,
+				    NOW_S + 100))
+			TH_LOG("%s", dstore_error(self->ds));
 		kept[nkept++] = lost[i];
 	}
-	ASSERT_EQ(nkept, take(ds, &s, FULL_MAX, true));
+	ASSERT_EQ(nkept, take(self->ds, &s, FULL_MAX, true));
 	for (i = 0; i < nkept; i++)
 		EXPECT_TRUE(saw_in(&s, i, kept[i], FULL_PAYLOAD));
 
-	reopen(_metadata, &ds, data);
-	EXPECT_EQ(0, take(ds, &s, FULL_MAX, false));
+	reopen(_metadata, &self->ds, data);
+	EXPECT_EQ(0, take(self->ds, &s, FULL_MAX, false));
 	for (i = 0; i < nkept; i++)
-		EXPECT_EQ(1, in_put(ds, kept[i], FULL_PAYLOAD, NOW_S + 100));
-	dstore_close(ds);
-	umount2(dir, MNT_DETACH);
-	scratch_remove(dir);
+		EXPECT_EQ(1, in_put(self->ds, kept[i], FULL_PAYLOAD,
+				    NOW_S + 100));
 }
 
 TEST_HARNESS_MAIN

@@ -23,7 +23,7 @@
 #define ERRLEN		512
 #define BIG_QUEUE	1000000
 #define MAX_SEEN	2048
-#define NOW		1700000000ULL	/* a fixed "now", Unix seconds */
+#define NOW		1700000000ULL	/* a fixed "now", Unix s */
 
 /* What a fetch passed to its callback. */
 struct seen {
@@ -528,7 +528,6 @@ TEST_F(gw, revoke_refused)
 TEST_F(gw, batches)
 {
 	struct seen *s = &self->seen;
-	struct fleet f;
 	int64_t seq;
 
 	EXPECT_EQ(-EINVAL, gw_store_commit(self->st));
@@ -560,16 +559,58 @@ TEST_F(gw, batches)
 	ASSERT_EQ(2, fetch_all(self->st, self->token, s));
 	EXPECT_EQ(seq, s->seq[1]);
 
-	/* Registry writes and deliveries join a batch, and roll back. */
-	fleet_up(_metadata, self->st, &f);
+	/* A delivery joins the batch, and rolls back with it. */
 	ASSERT_EQ(0, gw_store_begin(self->st));
-	ASSERT_EQ(0, gw_store_revoke(self->st, f.k[1], f.t[2]));
 	ASSERT_EQ(0, gw_store_delivered(self->st, self->token, s->id[0]));
-	EXPECT_EQ(GW_TOKEN_REVOKED, state_of(self->st, f.t[2]));
+	EXPECT_EQ(1, gw_store_queue_len(self->st, self->token));
 	gw_store_rollback(self->st);
-	EXPECT_EQ(GW_TOKEN_OK, state_of(self->st, f.t[2]));
-	EXPECT_EQ(2, fetch_all(self->st, f.t[2], s));
+	EXPECT_EQ(2, gw_store_queue_len(self->st, self->token));
+}
+
+TEST_F(gw, registry_durable_in_batch)
+{
+	struct seen *s = &self->seen;
+	uint8_t k[GW_KEY_LEN], t[GW_TOKEN_LEN], t2[GW_TOKEN_LEN];
+	struct fleet f;
+
+	fleet_up(_metadata, self->st, &f);
+
+	/*
+	 * A revocation and a new device's token are answered at once:
+	 * on disk even if the batch they came in is then rolled back. The
+	 * batch's messages before them are committed with them.
+	 */
+	ASSERT_EQ(0, gw_store_begin(self->st));
+	ASSERT_EQ(0, put_k(self->st, self->token, 1, 10, NOW + 100,
+			   BIG_QUEUE, NULL));
+	ASSERT_EQ(0, gw_store_revoke(self->st, f.k[1], f.t[2]));
+	key32(k, 77);
+	ASSERT_EQ(0, gw_store_hello(self->st, k, NULL, t));
+	/* The batch goes on. */
+	ASSERT_EQ(0, put_k(self->st, self->token, 2, 10, NOW + 100,
+			   BIG_QUEUE, NULL));
 	EXPECT_EQ(2, fetch_all(self->st, self->token, s));
+	/* A known device's hello writes nothing. */
+	ASSERT_EQ(0, gw_store_hello(self->st, self->dkey, NULL, t2));
+	gw_store_rollback(self->st);
+
+	EXPECT_EQ(GW_TOKEN_REVOKED, state_of(self->st, f.t[2]));
+	EXPECT_EQ(0, fetch_all(self->st, f.t[2], s));
+	ASSERT_EQ(0, gw_store_hello(self->st, k, NULL, t2));
+	EXPECT_EQ(0, memcmp(t, t2, sizeof(t)));
+	ASSERT_EQ(1, fetch_all(self->st, self->token, s));
+	EXPECT_TRUE(saw_k(s, 0, 1, 10));
+
+	/* A refused revocation in a batch leaves it alone. */
+	ASSERT_EQ(0, gw_store_begin(self->st));
+	ASSERT_EQ(0, put_k(self->st, self->token, 3, 10, NOW + 100,
+			   BIG_QUEUE, NULL));
+	EXPECT_EQ(-EPERM, gw_store_revoke(self->st, f.k[1], f.t[3]));
+	ASSERT_EQ(0, put_k(self->st, self->token, 4, 10, NOW + 100,
+			   BIG_QUEUE, NULL));
+	ASSERT_EQ(0, gw_store_commit(self->st));
+	EXPECT_EQ(3, fetch_all(self->st, self->token, s));
+	EXPECT_EQ(GW_TOKEN_OK, state_of(self->st, f.t[3]));
 }
 
 TEST_F(gw, reopen_keeps_everything)
@@ -707,37 +748,52 @@ static void check_kept(struct __test_metadata *_metadata, struct gw_store *st,
 	EXPECT_EQ(t->nkept, gw_store_queue_len(st, token));
 }
 
-TEST(disk_full)
+FIXTURE(full) {
+	struct full_disk disk;
+	struct gw_store *st;
+};
+
+FIXTURE_SETUP(full)
 {
-	char dir[64], data[128], path[192], err[ERRLEN];
+	char err[ERRLEN];
+	int ret = full_disk_setup(&self->disk, "gwfull", FULL_KIB, err,
+				  sizeof(err));
+
+	if (ret == -EPERM)
+		SKIP(return, "%s", err);
+	ASSERT_EQ(0, ret) TH_LOG("%s", err);
+}
+
+FIXTURE_TEARDOWN(full)
+{
+	gw_store_close(self->st);
+	full_disk_teardown(&self->disk);
+}
+
+TEST_F(full, disk_full)
+{
+	char data[128], path[192], err[ERRLEN];
+	const char *dir = self->disk.dir;
 	static struct tally t;
 	uint8_t dkey[GW_KEY_LEN], token[GW_TOKEN_LEN];
-	struct gw_store *st = NULL;
+	uint8_t dkey2[GW_KEY_LEN], token2[GW_TOKEN_LEN];
+	uint8_t dkey3[GW_KEY_LEN], token3[GW_TOKEN_LEN], again3[GW_TOKEN_LEN];
+	struct gw_store **st = &self->st;
 	unsigned int i;
-	int ret;
+	int hello2;
 
-	if (geteuid())
-		SKIP(return, "a tmpfs needs root");
-	ASSERT_NE(NULL, scratch_dir(dir, "gwfull"));
-	ret = small_tmpfs(dir, FULL_KIB, err, sizeof(err));
-	if (ret) {
-		scratch_remove(dir);
-		if (ret == -EPERM)
-			SKIP(return, "%s", err);
-		ASSERT_EQ(0, ret) TH_LOG("%s", err);
-	}
 	snprintf(path, sizeof(path), "%.100s/filler", dir);
 	ASSERT_EQ(0, filler(path, FILLER_BYTES));
 	snprintf(data, sizeof(data), "%.100s/data", dir);
-	ASSERT_EQ(0, gw_store_open(data, &st, err, sizeof(err)))
+	ASSERT_EQ(0, gw_store_open(data, st, err, sizeof(err)))
 		TH_LOG("%s", err);
 	key32(dkey, 1);
-	ASSERT_EQ(0, gw_store_hello(st, dkey, NULL, token));
+	ASSERT_EQ(0, gw_store_hello(*st, dkey, NULL, token));
 
 	/* Batches until the disk is full. */
 	memset(&t, 0, sizeof(t));
 	while (t.next + FULL_BATCH <= FULL_MAX / 2 &&
-	       !full_batch(_metadata, st, token, &t))
+	       !full_batch(_metadata, *st, token, &t))
 		;
 	ASSERT_LT(0, t.nlost) TH_LOG("the disk never filled");
 	ASSERT_LT(0, t.nkept);
@@ -745,31 +801,62 @@ TEST(disk_full)
 
 	/* Still full: more tries break nothing. */
 	for (i = 0; i < 2; i++)
-		full_batch(_metadata, st, token, &t);
-	check_kept(_metadata, st, token, &t);
+		full_batch(_metadata, *st, token, &t);
+	check_kept(_metadata, *st, token, &t);
+	/* A new device gets a token only if it is stored. */
+	key32(dkey2, 2);
+	hello2 = gw_store_hello(*st, dkey2, NULL, token2);
+	TH_LOG("a new device's hello on a full disk: %d", hello2);
+	EXPECT_TRUE(!hello2 || hello2 == -ENOSPC);
+
+	/*
+	 * In a big batch, it has to commit the batch first: that fails, and
+	 * so do the hello, the rest of the batch and its commit.
+	 */
+	ASSERT_EQ(0, gw_store_begin(*st));
+	for (i = 0; i < 2 * FULL_BATCH; i++) {
+		ASSERT_EQ(0, put_k(*st, token, t.next, FULL_PAYLOAD,
+				   NOW + 100, BIG_QUEUE, NULL));
+		t.lost[t.nlost++] = t.next++;
+	}
+	key32(dkey3, 3);
+	EXPECT_EQ(-ENOSPC, gw_store_hello(*st, dkey3, NULL, token3));
+	t.lost[t.nlost++] = t.next;
+	EXPECT_EQ(-ENOSPC, put_k(*st, token, t.next++, FULL_PAYLOAD,
+				 NOW + 100, BIG_QUEUE, NULL));
+	EXPECT_EQ(-ENOSPC, gw_store_commit(*st));
+	check_kept(_metadata, *st, token, &t);
 
 	/* Room again: the same store takes the refused messages. */
 	ASSERT_EQ(0, unlink(path));
-	ASSERT_EQ(0, gw_store_begin(st));
+	ASSERT_EQ(0, gw_store_begin(*st));
 	for (i = 0; i < t.nlost; i++)
-		ASSERT_EQ(0, put_k(st, token, t.lost[i], FULL_PAYLOAD,
+		ASSERT_EQ(0, put_k(*st, token, t.lost[i], FULL_PAYLOAD,
 				   NOW + 100, BIG_QUEUE, NULL))
-			TH_LOG("%s", gw_store_error(st));
-	ASSERT_EQ(0, gw_store_commit(st)) TH_LOG("%s", gw_store_error(st));
+			TH_LOG("%s", gw_store_error(*st));
+	ASSERT_EQ(0, gw_store_commit(*st)) TH_LOG("%s", gw_store_error(*st));
 	for (i = 0; i < t.nlost; i++)
 		t.kept[t.nkept++] = t.lost[i];
 	t.nlost = 0;
-	check_kept(_metadata, st, token, &t);
+	check_kept(_metadata, *st, token, &t);
+	ASSERT_EQ(0, gw_store_hello(*st, dkey3, NULL, token3))
+		TH_LOG("%s", gw_store_error(*st));
 
-	gw_store_close(st);
-	st = NULL;
+	gw_store_close(*st);
+	*st = NULL;
 	ASSERT_TRUE(integrity_ok(data));
-	ASSERT_EQ(0, gw_store_open(data, &st, err, sizeof(err)))
+	ASSERT_EQ(0, gw_store_open(data, st, err, sizeof(err)))
 		TH_LOG("%s", err);
-	check_kept(_metadata, st, token, &t);
-	gw_store_close(st);
-	umount2(dir, MNT_DETACH);
-	scratch_remove(dir);
+	check_kept(_metadata, *st, token, &t);
+	if (!hello2) {
+		uint8_t again[GW_TOKEN_LEN];
+
+		ASSERT_EQ(0, gw_store_hello(*st, dkey2, NULL, again));
+		EXPECT_EQ(0, memcmp(again, token2, sizeof(again)));
+	}
+	/* The refused one registered once there was room. */
+	ASSERT_EQ(0, gw_store_hello(*st, dkey3, NULL, again3));
+	EXPECT_EQ(0, memcmp(again3, token3, sizeof(again3)));
 }
 
 TEST_HARNESS_MAIN

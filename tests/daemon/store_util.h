@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static inline int small_tmpfs(const char *dir, unsigned int kib, char *err,
 			 strerror(errno));
 		return -errno;
 	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL)) {
 		snprintf(err, errlen, "making / private: %s", strerror(errno));
 		return -errno;
 	}
@@ -68,6 +69,45 @@ static inline int small_tmpfs(const char *dir, unsigned int kib, char *err,
 		return -errno;
 	}
 	return 0;
+}
+
+/* A scratch directory with a small tmpfs on it, for a fixture. */
+struct full_disk {
+	char dir[64];
+	bool mounted;
+};
+
+/* 0, or -errno with @err; a skip for -EPERM (not root) is the caller's. */
+static inline int full_disk_setup(struct full_disk *f, const char *what,
+				  unsigned int kib, char *err, size_t errlen)
+{
+	int ret;
+
+	if (geteuid()) {
+		snprintf(err, errlen, "a tmpfs needs root");
+		return -EPERM;
+	}
+	if (!scratch_dir(f->dir, what)) {
+		snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
+		f->dir[0] = '\0';
+		return -errno;
+	}
+	ret = small_tmpfs(f->dir, kib, err, errlen);
+	if (ret) {
+		scratch_remove(f->dir);
+		f->dir[0] = '\0';
+		return ret;
+	}
+	f->mounted = true;
+	return 0;
+}
+
+static inline void full_disk_teardown(struct full_disk *f)
+{
+	if (f->mounted)
+		umount2(f->dir, MNT_DETACH);
+	f->mounted = false;
+	scratch_remove(f->dir);
 }
 
 /* A file of @bytes bytes (written, so tmpfs allocates them). 0 or -errno. */

@@ -128,7 +128,7 @@ static void model(const uint8_t *s, size_t n, struct model *m)
 	}
 }
 
-/* --- values ---------------------------------------------------------------- */
+/* --- values ------------------------------------------------------------ */
 
 /* Digits then the rest: 0 ok, -EINVAL no digits, -ERANGE overflow. */
 static int ref_num(const char *s, const char **rest, uint64_t *v)
@@ -157,7 +157,8 @@ static int ref_scaled(const char *s, const char *const *units,
 	if (r)
 		return r;
 	for (i = 0; i < n; i++) {
-		if (anycase ? strcasecmp(rest, units[i]) : strcmp(rest, units[i]))
+		if (anycase ? strcasecmp(rest, units[i]) :
+			      strcmp(rest, units[i]))
 			continue;
 		if (__builtin_mul_overflow(v, mult[i], out))
 			return -ERANGE;
@@ -196,12 +197,14 @@ static void check_values(const char *val)
 	w = ref_scaled(val, dunits, dmult, 6, false, &want);
 	r = conf_duration_ms(val, &got);
 	if (r != w || (!r && got != want))
-		fail("conf_duration_ms = %d, expected %d", r, w);
+		fail("conf_duration_ms = %d (%llu), expected %d (%llu)", r,
+		     (unsigned long long)got, w, (unsigned long long)want);
 
 	w = ref_scaled(val, sunits, smult, 4, true, &want);
 	r = conf_size(val, &got);
 	if (r != w || (!r && got != want))
-		fail("conf_size = %d, expected %d", r, w);
+		fail("conf_size = %d (%llu), expected %d (%llu)", r,
+		     (unsigned long long)got, w, (unsigned long long)want);
 
 	w = -EINVAL;
 	for (i = 0; i < 4; i++) {
@@ -215,7 +218,7 @@ static void check_values(const char *val)
 		fail("conf_bool = %d, expected %d", r, w);
 }
 
-/* --- the callback ------------------------------------------------------------ */
+/* --- the callback ------------------------------------------------------ */
 
 struct run {
 	const struct model *m;

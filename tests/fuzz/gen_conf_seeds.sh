@@ -64,7 +64,12 @@ s_section() { cfg 7; printf '[main]\na = 1\n'; }
 s_control() { cfg 4; printf 'a = x\033[2Jy\n'; }
 s_nul() { cfg 7; printf 'a = x\000y\n'; }
 s_cr_inside() { cfg 7; printf 'a = x\ry\r\n'; }
-s_long_line() { cfg 7; printf 'k = '; head -c 4092 /dev/zero | tr '\0' v; printf '\r\n'; }
+s_long_line() {
+	cfg 7
+	printf 'k = '
+	head -c 4092 /dev/zero | tr '\0' v
+	printf '\r\n'
+}
 s_too_long() { cfg 1; printf 'k = '; head -c 4093 /dev/zero | tr '\0' v; }
 s_tiny_err() { cfg 1; printf 'x\n'; }
 s_no_err() { cfg 0; printf 'a\n'; }
