@@ -36,13 +36,14 @@ void gw_conf_defaults(struct gw_conf *c)
 	c->heartbeat_hint_ms = 28 * 60 * 1000;
 	c->clock_skew_ms = 300000;
 	c->sweep_ms = 60000;
+	c->grace_ms = 60000;
 }
 
 enum {
 	O_LISTEN = 256, O_CERT, O_KEY, O_DATA, O_TRANSPORT, O_MAX_PAYLOAD,
 	O_MAX_QUEUE, O_PUSH_RATE, O_PUSH_BURST, O_HS_TIMEOUT, O_PARTIAL,
 	O_MAX_UNAUTH, O_MAX_CONNS, O_MAX_TTL, O_DEFAULT_TTL, O_WINDOW,
-	O_HB_HINT, O_SKEW, O_SWEEP,
+	O_HB_HINT, O_SKEW, O_SWEEP, O_GRACE,
 };
 
 static const struct option opts[] = {
@@ -66,6 +67,7 @@ static const struct option opts[] = {
 	{ "heartbeat-hint", required_argument, NULL, O_HB_HINT },
 	{ "clock-skew", required_argument, NULL, O_SKEW },
 	{ "sweep", required_argument, NULL, O_SWEEP },
+	{ "grace", required_argument, NULL, O_GRACE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -97,6 +99,8 @@ static void usage(FILE *f)
 "      --heartbeat-hint T     suggested longest heartbeat interval [28m]\n"
 "      --clock-skew T         hello timestamp tolerance [5m]\n"
 "      --sweep T              expiry sweep period [1m]\n"
+"      --grace T              kernel transport: how long tern.ko keeps the\n"
+"                             connections of an exited gateway [1m]\n"
 "  -v, --verbose              more logging (repeat for debug)\n"
 "  -h, --help\n"
 "\n"
@@ -248,6 +252,11 @@ static int apply(struct gw_conf *c, int id, const char *val, char *err,
 		break;
 	case O_SKEW:
 		ret = dur_ms(val, &c->clock_skew_ms);
+		break;
+	case O_GRACE:
+		ret = dur_ms(val, &c->grace_ms);
+		if (!ret && c->grace_ms > TERN_GRACE_MAX)
+			ret = -ERANGE;
 		break;
 	case O_SWEEP:
 		ret = dur_ms(val, &c->sweep_ms);

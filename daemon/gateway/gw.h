@@ -47,6 +47,7 @@ struct gw_conf {
 	uint32_t heartbeat_hint_ms;
 	uint32_t clock_skew_ms;		/* hello timestamp tolerance */
 	uint32_t sweep_ms;		/* expiry sweep period */
+	uint32_t grace_ms;		/* kernel: orphans wait this long */
 	int verbose;
 };
 
@@ -91,6 +92,8 @@ struct gw_transport_ops {
 	size_t (*queued)(struct gw_sess *s);
 	/* The peer's heartbeat interval is now known: set the liveness. */
 	void (*set_heartbeat)(struct gw_sess *s, uint32_t interval_ms);
+	/* Optional: the hello was accepted; non-zero refuses the session. */
+	int (*authed)(struct gw_sess *s, uint32_t heartbeat_ms);
 };
 
 /* Handshake finished: the transport takes over @fd and @ssl (both). */
@@ -100,6 +103,10 @@ struct gw_transport {
 		    const uint8_t exporter[WIRE_EXPORTER_LEN]);
 	void (*shutdown)(struct gw *gw);
 	void (*destroy)(struct gw *gw);
+	/* Sessions outlive the process (tern.ko holds them for the next
+	 * one): at exit they are left open, not closed.
+	 */
+	bool keeps_sessions;
 };
 
 /* conf.c */

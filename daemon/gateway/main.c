@@ -165,9 +165,10 @@ int main(int argc, char **argv)
 	gw_log(&gw, GW_INFO, "shutting down");
 	gw_listen_close(&gw);
 	gw_flush(&gw.flush);
-	close_all(&gw);
+	if (!gw.t->keeps_sessions)
+		close_all(&gw);
 	/* Let the closes go out, for a second at most. */
-	for (i = 0; i < 20 && gw.n_sess; i++)
+	for (i = 0; i < 20 && gw.n_sess && !gw.t->keeps_sessions; i++)
 		evloop_run_once(gw.loop, 50);
 	gw_flush(&gw.flush);
 	gw.t->shutdown(&gw);

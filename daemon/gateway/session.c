@@ -196,6 +196,33 @@ struct gw_sess *sess_open(struct gw *gw, void *tctx,
 	return s;
 }
 
+struct gw_sess *sess_restore(struct gw *gw, void *tctx,
+			     const uint8_t exporter[WIRE_EXPORTER_LEN],
+			     const uint8_t *dkey, const uint8_t *token)
+{
+	struct gw_sess *s = sess_open(gw, tctx, exporter);
+	struct gw_sess *old;
+
+	if (!s || !dkey)
+		return s;
+	memcpy(s->dkey, dkey, WIRE_KEY_LEN);
+	memcpy(s->token, token, WIRE_TOKEN_LEN);
+	old = gw_sess_by_token(gw, token);
+	if (old)
+		sess_close(old, TERN__CLOSE_REASON__CLOSE_REPLACED, 0,
+			   "the same device connected again");
+	if (tok_insert(s)) {
+		sess_close(s, TERN__CLOSE_REASON__CLOSE_OVERLOAD,
+			   1000 + jitter_ms(4000, 100), "out of memory");
+		return s;
+	}
+	ev_timer_stop(gw->loop, &s->hello_timer);
+	s->state = SESS_READY;
+	gw->n_unauth--;
+	gw_pump(s);
+	return s;
+}
+
 void sess_lost(struct gw_sess *s)
 {
 	if (s->lost)
@@ -280,6 +307,13 @@ static void on_hello(struct gw_sess *s, const Tern__Hello *h)
 		return;
 	}
 	memcpy(s->dkey, h->device_key.data, WIRE_KEY_LEN);
+	if (gw->t->ops->authed && gw->t->ops->authed(s, h->heartbeat_ms)) {
+		tok_remove(s);
+		sess_close(s, TERN__CLOSE_REASON__CLOSE_OVERLOAD,
+			   1000 + jitter_ms(4000, 100),
+			   "could not record the session");
+		return;
+	}
 	ev_timer_stop(gw->loop, &s->hello_timer);
 	s->state = SESS_READY;
 	gw->n_unauth--;

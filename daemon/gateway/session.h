@@ -40,6 +40,13 @@ struct gw_sess {
 /* Transport -> session. */
 struct gw_sess *sess_open(struct gw *gw, void *tctx,
 			  const uint8_t exporter[WIRE_EXPORTER_LEN]);
+/* A session that an earlier gateway process authenticated (kernel
+ * transport, after adoption): READY with this device, or, with @dkey
+ * NULL, still waiting for its hello.
+ */
+struct gw_sess *sess_restore(struct gw *gw, void *tctx,
+			     const uint8_t exporter[WIRE_EXPORTER_LEN],
+			     const uint8_t *dkey, const uint8_t *token);
 void sess_recv(struct gw_sess *s, uint8_t type, const void *buf, size_t len);
 /* The connection is gone (closed by either side); the session ends. */
 void sess_lost(struct gw_sess *s);

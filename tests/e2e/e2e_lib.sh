@@ -12,7 +12,9 @@ build=${B:-$top/build}
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
 bin() {
-	if [ -x "$build/san/bin/$1" ]; then
+	if [ -x "$E2E_DIR/bin/$1" ]; then
+		echo "$E2E_DIR/bin/$1"
+	elif [ -x "$build/san/bin/$1" ]; then
 		echo "$build/san/bin/$1"
 	else
 		echo "$build/bin/$1"
@@ -20,6 +22,10 @@ bin() {
 }
 
 GATEWAYD=$(bin tern-gatewayd)
+TERNCTL=$(bin ternctl)
+# user (the host) or kernel (in the VM, with tern.ko: tests/e2e_kernel).
+E2E_TRANSPORT=${E2E_TRANSPORT:-user}
+PKI=$E2E_DIR/pki
 GWPROBE=$E2E_DIR/gwprobe
 NS_GW=tern-e2e-gw-$$
 NS_DEV=tern-e2e-dev-$$
@@ -28,8 +34,16 @@ DEV_IP=198.18.0.2
 GW_PORT=5222
 WORK=$(mktemp -d /tmp/tern-e2e.XXXXXX)
 GW_PID=
+GW_STARTS=0
 
 e2e_cleanup() {
+	if [ -n "${E2E_DEBUG:-}" ]; then
+		for f in "$WORK"/*.log; do
+			[ -f "$f" ] || continue
+			echo "# --- $f"
+			tail -n "$E2E_DEBUG" "$f" | sed 's/^/# /'
+		done
+	fi
 	[ -n "$GW_PID" ] && kill -9 "$GW_PID" 2>/dev/null
 	ip netns pids "$NS_GW" 2>/dev/null | xargs -r kill -9 2>/dev/null
 	ip netns pids "$NS_DEV" 2>/dev/null | xargs -r kill -9 2>/dev/null
@@ -49,21 +63,21 @@ e2e_setup() {
 	ip -n "$NS_DEV" link set lo up
 	ip -n "$NS_GW" link set veth0 up
 	ip -n "$NS_DEV" link set veth1 up
-	"$top/tools/pki" ca "$WORK/pki" >/dev/null &&
-		"$top/tools/pki" gateway "$WORK/pki" gw.test $GW_IP >/dev/null
+	[ -f "$PKI/gw.test.crt" ] && [ -f "$PKI/ca.crt" ]
 }
 
 # gw_start [extra tern-gatewayd options]: start it in its namespace and
 # wait until it listens. Its log goes to $WORK/gw.log.
 gw_start() {
 	ip netns exec "$NS_GW" "$GATEWAYD" --listen $GW_IP:$GW_PORT \
-		--cert "$WORK/pki/gw.test.crt" --key "$WORK/pki/gw.test.key" \
-		--data "$WORK/gwdata" --transport user -v "$@" \
+		--cert "$PKI/gw.test.crt" --key "$PKI/gw.test.key" \
+		--data "$WORK/gwdata" --transport "$E2E_TRANSPORT" -v "$@" \
 		>>"$WORK/gw.log" 2>&1 &
 	GW_PID=$!
 	local i
 	for i in $(seq 100); do
-		grep -q "ready" "$WORK/gw.log" 2>/dev/null && return 0
+		[ "$(grep -c "tern-gatewayd: ready" "$WORK/gw.log" 2>/dev/null)" \
+			-gt "$GW_STARTS" ] && { GW_STARTS=$((GW_STARTS + 1)); return 0; }
 		kill -0 "$GW_PID" 2>/dev/null || return 1
 		sleep 0.05
 	done
@@ -92,9 +106,15 @@ probe() {
 	shift
 	ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 \
 	ip netns exec "$NS_DEV" "$GWPROBE" -g $GW_IP:$GW_PORT \
-		-C "$WORK/pki/ca.crt" -n gw.test -k "$WORK/$key.key" "$@"
+		-C "$PKI/ca.crt" -n gw.test -k "$WORK/$key.key" "$@"
 }
 
 token_of() {
 	probe "$1" hello | sed -n 's/^token //p'
+}
+
+# The gateway's connections held by tern.ko (kernel transport): count.
+kconns() {
+	ip netns exec "$NS_GW" "$TERNCTL" conn list 2>/dev/null |
+		grep -c "tern-gatewayd"
 }
