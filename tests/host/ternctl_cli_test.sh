@@ -49,7 +49,23 @@ cases='0|^Usage: ternctl|--help
 2|requires an argument|conn set 1 --hb-interval
 2|longer than 31 bytes|conn list --owner 0123456789abcdef0123456789abcdef
 2|the owner tag is empty|conn list --owner ""
-2|invalid option|conn del 1 -j'
+2|invalid option|conn del 1 -j
+0|^Usage: ternctl push TOKEN_HEX|push --help
+0|^Usage: ternctl recv|recv --help
+0|^Usage: ternctl status|status --help
+0|^Usage: ternctl revoke|revoke --help
+2|missing push token|push
+2|invalid push token '"'"'zz'"'"'|push zz data
+2|missing DATA (or -f FILE)|push 00112233445566778899aabbccddeeff
+2|as DATA or with -f, not both|push 00112233445566778899aabbccddeeff data -f /dev/null
+2|invalid message id '"'"'12'"'"'|push 00112233445566778899aabbccddeeff --id 12 data
+2|'"'"'x'"'"' for --ttl: it is not a number|push 00112233445566778899aabbccddeeff --ttl x data
+2|--timeout needs --wait|recv --timeout 5
+2|unexpected argument '"'"'x'"'"'|status x
+2|unexpected argument '"'"'y'"'"'|revoke 00112233445566778899aabbccddeeff y
+1|cannot connect to ternd at /nonexistent/ternd.sock|status -S /nonexistent/ternd.sock
+1|cannot connect to ternd at /nonexistent/ternd.sock|recv -S /nonexistent/ternd.sock
+1|cannot connect to ternd at /nonexistent/ternd.sock|push -S /nonexistent/ternd.sock 00112233445566778899aabbccddeeff data'
 # Without the module, whatever needs the kernel says so.
 if ! grep -qs '^tern ' /proc/modules; then
 	nl='tern.ko is not loaded (genetlink family "tern" not found)'

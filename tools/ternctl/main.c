@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ternctl: inspect and manage tern.ko push connections.
+ * ternctl: inspect and manage tern.ko push connections, and talk to the
+ * device daemon ternd through its control socket.
  *
  *   ternctl [--help] [--version] GROUP [COMMAND] [ARGS]
  *
@@ -15,6 +16,10 @@
 static const struct ternctl_group *const groups[] = {
 	&ternctl_conn_group,
 	&ternctl_events_group,
+	&ternctl_push_group,
+	&ternctl_recv_group,
+	&ternctl_status_group,
+	&ternctl_revoke_group,
 };
 
 #define NGROUPS	ARRAY_SIZE(groups)
@@ -36,7 +41,8 @@ static void main_help(FILE *f)
 	size_t i;
 
 	fputs("Usage: ternctl [--help] [--version] COMMAND [ARGS]\n\n"
-	      "Inspect and manage tern.ko push connections.\n\n"
+	      "Inspect and manage tern.ko push connections; push and receive\n"
+	      "messages through ternd.\n\n"
 	      "Commands:\n", f);
 	for (i = 0; i < NGROUPS; i++) {
 		if (!groups[i]->cmds) {

@@ -43,6 +43,11 @@ struct ternctl_group {
 
 extern const struct ternctl_group ternctl_conn_group;
 extern const struct ternctl_group ternctl_events_group;
+/* device.c: ternd's control socket. */
+extern const struct ternctl_group ternctl_push_group;
+extern const struct ternctl_group ternctl_recv_group;
+extern const struct ternctl_group ternctl_status_group;
+extern const struct ternctl_group ternctl_revoke_group;
 
 /* util.c */
 void ternctl_print_help(FILE *f, const char *prog,

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# ternctl, over libtern and libternutil (daemon/lib/lib.mk and
-# tools/lib/lib.mk, included before this file).
+# ternctl, over libtern, libternutil and libterncommon (daemon/lib/lib.mk,
+# tools/lib/lib.mk and daemon/common/common.mk, included before this file).
+# device.c talks to ternd's control socket (daemon/proto/ctl.proto).
 #
 #   $(B)/bin/ternctl			normal build, objects in $(B)/obj
 #   $(B)/san/bin/ternctl		ASan+UBSan build, objects in $(B)/san/obj
@@ -11,6 +12,7 @@
 TERNCTL_LIB_SRCS := \
 	tools/ternctl/conn.c \
 	tools/ternctl/conninfo.c \
+	tools/ternctl/device.c \
 	tools/ternctl/events.c \
 	tools/ternctl/util.c
 TERNCTL_MAIN_SRCS := tools/ternctl/main.c
@@ -26,11 +28,14 @@ TERNCTL_SAN_MAIN_OBJ := $(TERNCTL_MAIN_SRCS:%.c=$(B)/san/obj/%.o)
 
 $(TERNCTL_OBJS) $(TERNCTL_MAIN_OBJ): $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TERN_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(DAEMON_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
 
 $(TERNCTL_SAN_OBJS) $(TERNCTL_SAN_MAIN_OBJ): $(B)/san/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(SAN_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(SAN_CFLAGS) $(DAEMON_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
+
+# device.c includes the generated protobuf-c headers.
+$(TERNCTL_OBJS) $(TERNCTL_SAN_OBJS): | $(PROTO_GEN_H)
 
 $(LIBTERNCTL): $(TERNCTL_OBJS)
 	@mkdir -p $(@D)
@@ -42,14 +47,15 @@ $(LIBTERNCTL_SAN): $(TERNCTL_SAN_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(TERNCTL): $(TERNCTL_MAIN_OBJ) $(LIBTERNCTL) $(LIBTERNUTIL) $(LIBTERN)
+$(TERNCTL): $(TERNCTL_MAIN_OBJ) $(LIBTERNCTL) $(LIBTERNUTIL) \
+		$(LIBTERNCOMMON) $(LIBTERN)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(NL_LIBS)
 
 $(TERNCTL_SAN): $(TERNCTL_SAN_MAIN_OBJ) $(LIBTERNCTL_SAN) $(LIBTERNUTIL_SAN) \
-		$(LIBTERN_SAN)
+		$(LIBTERNCOMMON_SAN) $(LIBTERN_SAN)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN_CFLAGS) -o $@ $^ $(NL_LIBS)
+	$(CC) $(CFLAGS) $(SAN_CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(NL_LIBS)
 
 -include $(TERNCTL_OBJS:.o=.d) $(TERNCTL_SAN_OBJS:.o=.d) \
 	$(TERNCTL_MAIN_OBJ:.o=.d) $(TERNCTL_SAN_MAIN_OBJ:.o=.d)
