@@ -69,7 +69,8 @@ kmod-all:
 include $(wildcard daemon/lib/lib.mk daemon/common/common.mk tools/lib/lib.mk)
 include $(filter-out daemon/lib/lib.mk daemon/common/common.mk, \
 	$(wildcard daemon/*/*.mk)) \
-	$(wildcard tools/ternctl/ternctl.mk tools/bench/bench.mk tools/demo/demo.mk)
+	$(wildcard tools/ternctl/ternctl.mk tools/bench/bench.mk \
+		tools/bench/gw/gwbench.mk tools/demo/demo.mk)
 
 userspace: $(USERSPACE_TARGETS)
 
@@ -89,8 +90,10 @@ run-%: tests
 demo: deps
 	tools/demo/run
 
+# The boundary benchmark, then the gateway benchmark; both always run.
 bench: deps
-	tools/bench/run
+	@status=0; tools/bench/run || status=1; \
+	tools/bench/gw/run || status=1; exit $$status
 
 clean:
 	rm -rf $(B)

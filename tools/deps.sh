@@ -26,6 +26,7 @@ openssl			# tools/pki, and a TLS client no one here wrote
 libprotobuf-c-dev	# the gateway protocol's payloads
 protobuf-c-compiler
 libsqlite3-dev		# the daemons' stores
+libmosquitto-dev	# tern-gwbench's MQTT clients (the gateway benchmark)
 libbpf-dev
 bpftool
 libelf-dev
@@ -53,6 +54,7 @@ python3-yaml
 python3-jsonschema
 jq
 gnuplot-nox
+mosquitto		# the gateway benchmark's baseline broker
 EOF_PACKAGES
 }
 
