@@ -660,7 +660,7 @@ int link_start(struct ternd *td)
 	char val[HEX_LEN(WIRE_TOKEN_LEN)];
 
 	td->bo = (struct backoff)BACKOFF_INIT(TD_BACKOFF_BASE_MS,
-					      TD_BACKOFF_CAP_MS);
+					      td->conf.reconnect_max_ms);
 	td->link_timer.fn = link_timer_fire;
 	td->conn_ev.fd = -1;
 	td->conn_ev.fn = conn_event;

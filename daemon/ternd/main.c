@@ -4,7 +4,8 @@
  *
  *   ternd [-c FILE] [--gateway HOST:PORT] [--ca FILE] [--gateway-name NAME]
  *         [--data DIR] [--socket PATH] [--transport kernel|user|auto]
- *         [--heartbeat MS] [--ack-timeout MS] [-v] [--help]
+ *         [--heartbeat MS] [--ack-timeout MS] [--reconnect-max MS] [-v]
+ *         [--help]
  *
  * The config file's keys are the long options' names; flags override it.
  * Runs in the foreground; SIGTERM or SIGINT stop it cleanly (exit 0).
@@ -34,6 +35,7 @@
 #define HB_FIXED_MAX_MS		TERN_HB_INTERVAL_MAX
 #define ACK_TIMEOUT_MIN_MS	100
 #define ACK_TIMEOUT_MAX_MS	TD_ACK_TIMEOUT_MAX_MS
+#define RECONNECT_MAX_MIN_MS	TD_BACKOFF_BASE_MS
 
 static bool journal;
 
@@ -57,7 +59,7 @@ void td_log(struct ternd *td, int level, const char *fmt, ...)
 
 enum {
 	O_GATEWAY = 256, O_CA, O_GATEWAY_NAME, O_DATA, O_SOCKET, O_TRANSPORT,
-	O_HEARTBEAT, O_ACK_TIMEOUT,
+	O_HEARTBEAT, O_ACK_TIMEOUT, O_RECONNECT_MAX,
 };
 
 static const struct option opts[] = {
@@ -70,6 +72,7 @@ static const struct option opts[] = {
 	{ "transport", required_argument, NULL, O_TRANSPORT },
 	{ "heartbeat", required_argument, NULL, O_HEARTBEAT },
 	{ "ack-timeout", required_argument, NULL, O_ACK_TIMEOUT },
+	{ "reconnect-max", required_argument, NULL, O_RECONNECT_MAX },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -93,6 +96,7 @@ static void usage(FILE *f)
 "      --transport MODE       kernel, user or auto [auto]\n"
 "      --heartbeat MS         fixed heartbeat interval [learned]\n"
 "      --ack-timeout MS       first push retry [10000]\n"
+"      --reconnect-max MS     longest reconnect delay [300000]\n"
 "  -v, --verbose              debug logging\n"
 "  -h, --help\n"
 "\n"
@@ -154,6 +158,9 @@ static int apply(struct td_conf *c, int id, const char *val)
 	case O_ACK_TIMEOUT:
 		return set_ms(val, ACK_TIMEOUT_MIN_MS, ACK_TIMEOUT_MAX_MS,
 			      &c->ack_timeout_ms);
+	case O_RECONNECT_MAX:
+		return set_ms(val, RECONNECT_MAX_MIN_MS, TD_BACKOFF_CAP_MS,
+			      &c->reconnect_max_ms);
 	case 'v':
 		if (conf_bool(val, &b))
 			return -EINVAL;
@@ -410,6 +417,7 @@ int main(int argc, char **argv)
 		.conf = {
 			.transport = TD_T_AUTO,
 			.ack_timeout_ms = TD_ACK_TIMEOUT_MS,
+			.reconnect_max_ms = TD_BACKOFF_CAP_MS,
 		},
 		.ctl_fd = -1,
 		.sig_fd = -1,

@@ -68,6 +68,7 @@ struct td_conf {
 	enum td_tmode transport;
 	uint32_t heartbeat_ms;		/* 0: learn */
 	uint32_t ack_timeout_ms;
+	uint32_t reconnect_max_ms;	/* the backoff's cap */
 	int verbose;
 };
 
