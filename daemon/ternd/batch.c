@@ -3,8 +3,12 @@
  * Group commit: the store writes of one loop iteration (received
  * messages, acks of pushes, settings) share one transaction, committed by
  * an after-callback once the iteration's events are handled. What must
- * wait for durability runs after the commit, in this order: tern.ko's
- * frame-ack, DELIVER_ACK to the gateway, waking the control clients.
+ * wait for durability runs after the commit, in this order: DELIVER_ACK
+ * to the gateway, waking the control clients, tern.ko's frame-ack. The
+ * DELIVER_ACK goes first: a DELIVER acked to tern.ko is never replayed,
+ * so a ternd that died between the two would leave the gateway waiting
+ * for an ack that never comes, a slot of its delivery window lost for
+ * as long as the (adopted) connection lives.
  */
 #include <errno.h>
 
@@ -85,9 +89,9 @@ int td_flush_now(struct ternd *td)
 		return err;
 	}
 	td->batch_rx = false;
+	inbox_committed(td);
 	if (td->t && td->t->committed)
 		td->t->committed(td);
-	inbox_committed(td);
 	return 0;
 }
 

@@ -45,6 +45,8 @@ void inbox_deliver(struct ternd *td, const Tern__Deliver *d, bool current)
 	}
 	if (ret == 0)
 		td->inbox_new++;
+	else
+		td_log(td, TD_DEBUG, "a message already in the inbox: dropped");
 	/* A message from an older connection is delivered again on this
 	 * one; the gateway expects its ack here.
 	 */

@@ -91,7 +91,9 @@ struct td_transport {
 	 */
 	void (*close)(struct ternd *td, const char *why);
 	void (*set_heartbeat)(struct ternd *td, uint32_t interval_ms);
-	/* The batch committed: acknowledge what it stored. */
+	/* The batch committed: acknowledge what it stored, once what was
+	 * sent in answer to it (DELIVER_ACK) has left.
+	 */
 	void (*committed)(struct ternd *td);
 	/* The batch failed: acknowledge none of it. */
 	void (*rollback)(struct ternd *td);

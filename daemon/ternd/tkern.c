@@ -53,8 +53,13 @@ struct tk {
 	struct tk_out *q;
 	size_t nq, capq;
 	bool blocked;			/* until conn-writable */
-	struct tern_ack acks[TK_MAX_ACKS];
+	struct tern_ack acks[TK_MAX_ACKS];	/* handled frames */
 	size_t nacks;
+	/* Committed, to be acked once the send queue (their DELIVER_ACK)
+	 * has gone to tern.ko.
+	 */
+	struct tern_ack done[TK_MAX_ACKS];
+	size_t ndone;
 	char lost_why[128];
 	char owner[TERN_OWNER_TAG_MAX];	/* "ternd-" + device id prefix */
 };
@@ -110,9 +115,28 @@ static void tk_flush_queue(struct tk *tk)
 	tk_clear_queue(tk);
 }
 
+/* Ack the committed frames to tern.ko. */
+static void tk_ack_done(struct tk *tk)
+{
+	int err;
+
+	if (!tk->ndone)
+		return;
+	err = tern_nl_frame_ack(tk->nl, tk->done, tk->ndone);
+	/* A connection deleted meanwhile has nothing left to ack. */
+	if (err && err != -ENOENT)
+		td_log(tk->td, TD_ERR, "frame-ack: %s", tern_nl_error(tk->nl));
+	tk->ndone = 0;
+	ev_after(tk->td->loop, &tk->pump);
+}
+
 static void tk_flush(struct ev_after *a)
 {
-	tk_flush_queue(tk_of(a, flush));
+	struct tk *tk = tk_of(a, flush);
+
+	tk_flush_queue(tk);
+	if (!tk->nq)
+		tk_ack_done(tk);
 }
 
 static void tk_lost(struct ev_after *a)
@@ -373,19 +397,34 @@ static void tk_set_heartbeat(struct ternd *td, uint32_t interval_ms)
 	tk_poll_arm(tk);
 }
 
+/*
+ * The frames the batch handled are stored: ack them to tern.ko, but only
+ * once what answers them (the DELIVER_ACK, queued by now) is in tern.ko's
+ * hands. Acked, a DELIVER is never replayed: were ternd to die with its
+ * DELIVER_ACK still queued here, the gateway would never get one.
+ */
 static void tk_committed(struct ternd *td)
 {
 	struct tk *tk = td->tctx;
-	int err;
+	size_t i, j;
 
-	if (!tk->nacks)
-		return;
-	err = tern_nl_frame_ack(tk->nl, tk->acks, tk->nacks);
-	/* A connection deleted meanwhile has nothing left to ack. */
-	if (err && err != -ENOENT)
-		td_log(td, TD_ERR, "frame-ack: %s", tern_nl_error(tk->nl));
+	for (i = 0; i < tk->nacks; i++) {
+		for (j = 0; j < tk->ndone; j++)
+			if (tk->done[j].conn_id == tk->acks[i].conn_id)
+				break;
+		if (j == tk->ndone) {
+			if (tk->ndone == TK_MAX_ACKS)
+				tk_ack_done(tk);	/* no room to wait */
+			tk->done[tk->ndone++] = tk->acks[i];
+		} else if (tk->acks[i].seq > tk->done[j].seq) {
+			tk->done[j].seq = tk->acks[i].seq;
+		}
+	}
 	tk->nacks = 0;
-	ev_after(td->loop, &tk->pump);
+	tk_flush_queue(tk);
+	/* Blocked: tk_flush acks them once conn-writable drained it. */
+	if (!tk->nq)
+		tk_ack_done(tk);
 }
 
 /*
@@ -412,6 +451,8 @@ static void tk_leave(struct ternd *td)
 	struct tk *tk = td->tctx;
 
 	tk_flush_queue(tk);
+	if (!tk->nq)
+		tk_ack_done(tk);
 	if (tk->conn_id)
 		td_log(td, TD_INFO, "leaving tern.ko connection %" PRIu32
 		       " for the next ternd to adopt (within %d s)",
