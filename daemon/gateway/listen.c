@@ -35,9 +35,16 @@ struct gw_hs {
 	bool done;
 };
 
+/* Out of descriptors: how long the listeners rest. */
+#define GW_EMFILE_PAUSE_MS	100
+#define GW_EMFILE_LOG_MS	10000
+
 static struct gw_listener listeners[GW_MAX_LISTEN];
 static unsigned int n_listeners;
 static struct gw_hs *hs_all;
+static struct ev_timer emfile_resume;
+static uint64_t emfile_logged_ms;
+static unsigned long emfile_pauses;
 
 static void hs_reap(struct ev_after *a)
 {
@@ -180,6 +187,42 @@ fail:
 	close(fd);
 }
 
+static void listeners_set(struct gw *gw, uint32_t events)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_listeners; i++)
+		ev_fd_mod(gw->loop, &listeners[i].ev, events);
+}
+
+static void emfile_resume_fire(struct ev_timer *t)
+{
+	(void)t;
+	if (n_listeners)
+		listeners_set(listeners[0].gw, EPOLLIN);
+}
+
+/*
+ * Out of descriptors: the connection stays in the backlog and the
+ * listener stays readable, so the loop would spin (and log) until a
+ * descriptor is freed. Rest the listeners for a while instead.
+ */
+static void emfile_pause(struct gw *gw)
+{
+	uint64_t now = ev_now_ms();
+
+	emfile_pauses++;
+	if (!emfile_logged_ms || now - emfile_logged_ms >= GW_EMFILE_LOG_MS) {
+		gw_log(gw, GW_ERR, "accept: out of file descriptors "
+		       "(%lu times); accepting again in %d ms", emfile_pauses,
+		       GW_EMFILE_PAUSE_MS);
+		emfile_logged_ms = now;
+	}
+	listeners_set(gw, 0);
+	emfile_resume.fn = emfile_resume_fire;
+	ev_timer_in(gw->loop, &emfile_resume, GW_EMFILE_PAUSE_MS);
+}
+
 static void listener_event(struct ev_fd *ev, uint32_t events)
 {
 	struct gw_listener *l = (void *)ev;
@@ -193,8 +236,7 @@ static void listener_event(struct ev_fd *ev, uint32_t events)
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE)
-				gw_log(l->gw, GW_ERR,
-				       "accept: out of file descriptors");
+				emfile_pause(l->gw);
 			return;
 		}
 		accept_one(l->gw, fd);
@@ -248,6 +290,7 @@ void gw_listen_close(struct gw *gw)
 {
 	unsigned int i;
 
+	ev_timer_stop(gw->loop, &emfile_resume);
 	for (i = 0; i < n_listeners; i++) {
 		ev_fd_del(gw->loop, &listeners[i].ev);
 		close(listeners[i].ev.fd);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -87,6 +88,24 @@ static void sweep(struct ev_timer *t)
 	ev_timer_in(gw->loop, &gw->sweep, gw->conf.sweep_ms);
 }
 
+/*
+ * Every connection is a descriptor (on the user transport for its life,
+ * on the kernel one during its handshake): a soft limit of 1024, the
+ * usual default, would cap the gateway far below max-conns. Take what the
+ * hard limit allows.
+ */
+static void raise_nofile(struct gw *gw)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		gw_log(gw, GW_ERR, "cannot raise the descriptor limit: %s",
+		       strerror(errno));
+}
+
 static int pick_transport(struct gw *gw, char *err, size_t errlen)
 {
 	enum gw_tmode m = gw->conf.transport;
@@ -156,6 +175,7 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "signals: %s", strerror(-ret));
 		goto fail_msg;
 	}
+	raise_nofile(&gw);
 	if (gw_listen(&gw, err, sizeof(err)))
 		goto fail_msg;
 	ev_timer_in(gw.loop, &gw.sweep, 0);
