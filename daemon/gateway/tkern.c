@@ -459,8 +459,14 @@ static int tk_authed(struct gw_sess *s, uint32_t heartbeat_ms)
 		return -ENOTCONN;
 	err = kstate_ready(tk.ks, c->cookie, s->dkey, s->token, heartbeat_ms);
 	if (err)
-		gw_log(tk.gw, GW_ERR, "kconns.db: %s", kstate_error(tk.ks));
-	return err;
+		gw_log(tk.gw, GW_ERR, "kconns.db: %s%s", kstate_error(tk.ks),
+		       err == -ENOSPC ? ": this session will not survive a "
+		       "restart" : "");
+	/* Disk full: as in tk_take(). After a restart the session would
+	 * wait for a hello that was already acked, and end by the hello
+	 * timeout; the device reconnects.
+	 */
+	return err == -ENOSPC ? 0 : err;
 }
 
 static const struct gw_transport_ops tk_ops = {
@@ -501,7 +507,16 @@ static int tk_take(struct gw *gw, int fd, SSL *ssl,
 		return ret;
 	}
 	ret = kstate_add(tk.ks, p.cookie, exporter);
-	if (ret) {
+	if (ret == -ENOSPC) {
+		/* A full disk costs the session its survival of a gateway
+		 * restart (the next gateway does not know it, closes it and
+		 * the device reconnects), not its service: refusing it would
+		 * keep devices from fetching what is stored, and pushes from
+		 * being answered with NACK_STORE_FULL.
+		 */
+		gw_log(gw, GW_ERR, "kconns.db: %s: this session will not "
+		       "survive a restart", kstate_error(tk.ks));
+	} else if (ret) {
 		gw_log(gw, GW_ERR, "kconns.db: %s", kstate_error(tk.ks));
 		return ret;
 	}
