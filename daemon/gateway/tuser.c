@@ -360,8 +360,12 @@ static int tu_take(struct gw *gw, int fd, SSL *ssl,
 	c->flush.fn = tu_flush;
 	c->reap.fn = tu_reap;
 	c->ev.fn = tu_event;
+	/* Most sessions are idle most of the time: no record buffers
+	 * while idle (10 KB a session).
+	 */
 	SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
-		     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+		     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+		     SSL_MODE_RELEASE_BUFFERS);
 	err = ev_fd_add(gw->loop, &c->ev, fd, EPOLLIN);
 	if (err) {
 		free(c);
