@@ -10,15 +10,37 @@
  *
  *   hello                      print "token HEX"
  *   push TOKEN N [flags]       push N messages (payload "m<i>"), wait for
- *                              the answers; print "acked A nacked B [R]"
+ *                              the answers; print "acked A nacked B [R]".
+ *                              Flags: no-store; ttl=S (expiry S seconds
+ *                              from now); tag=T (payload "T<i>"); size=B
+ *                              (payload padded to B bytes: "T<i> ppp...");
+ *                              ids (also print "ack T<i>" or "nack T<i>
+ *                              REASON" for each answer)
  *   recv N                     take N deliveries, ack them, print each
  *                              as "msg IDHEX PAYLOAD"
  *   revoke TOKEN               print "revoke ok|refused DETAIL"
  *   bad MODE                   misbehave; print what the gateway did:
  *                              "close REASON", "nack REASON", "eof",
  *                              "tls-failed"
+ *   bad cut-mid-frame [AT]     push to itself a frame cut after AT bytes
+ *                              of its payload (default half; "header":
+ *                              none; "last": all but the last byte), then
+ *                              reset the connection (RST); then push the
+ *                              same id whole on a new session; print
+ *                              "cut K/L: answered N; whole: acked A
+ *                              delivered D PAYLOAD": no answer to the cut
+ *                              one and, for the whole one, an ack and one
+ *                              delivery of it if nothing of the cut one
+ *                              was kept
  *   abandon N                  open N TCP connections, hold them for the
  *                              wait time, close them
+ *   keyupdate                  TLS KeyUpdate (update requested) before the
+ *                              hello, then the hello; KeyUpdate again, then
+ *                              a push to an unknown token; print
+ *                              "keyupdate hello-ok nack REASON" when both
+ *                              were answered, else where it ended: "at
+ *                              hello|push: eof|timeout|close REASON after
+ *                              MS ms"
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -239,51 +262,91 @@ static void get_token(const char *hex, uint8_t token[WIRE_TOKEN_LEN])
 static int cmd_push(struct dev *d, int argc, char **argv)
 {
 	uint8_t token[WIRE_TOKEN_LEN], self[WIRE_TOKEN_LEN];
-	unsigned int i, n, acked = 0, nacked = 0, flags = 0;
-	const char *last_nack = "";
+	unsigned int i, n, acked = 0, nacked = 0, flags = 0, size = 0;
+	const char *last_nack = "", *tag = "m";
+	uint8_t (*ids)[WIRE_MSG_ID_LEN];
+	uint64_t expiry = 0;
+	bool show = false;
+	char *body;
+	int a;
 	SSL *ssl;
 
 	if (argc < 2)
-		die("push TOKEN N [no-store]");
+		die("push TOKEN N [no-store] [ttl=S] [tag=T] [size=B] [ids]");
 	get_token(argv[0], token);
 	n = strtoul(argv[1], NULL, 0);
-	if (argc > 2 && !strcmp(argv[2], "no-store"))
-		flags |= TERN__PUSH_FLAG__PUSH_F_NO_STORE;
+	for (a = 2; a < argc; a++) {
+		if (!strcmp(argv[a], "no-store"))
+			flags |= TERN__PUSH_FLAG__PUSH_F_NO_STORE;
+		else if (!strncmp(argv[a], "ttl=", 4))
+			expiry = ev_wall_ms() / 1000 +
+				 strtoull(argv[a] + 4, NULL, 0);
+		else if (!strncmp(argv[a], "tag=", 4))
+			tag = argv[a] + 4;
+		else if (!strncmp(argv[a], "size=", 5))
+			size = strtoul(argv[a] + 5, NULL, 0);
+		else if (!strcmp(argv[a], "ids"))
+			show = true;
+		else
+			die("push: unknown flag");
+	}
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	body = malloc(size + 64);
+	if (!ids || !body)
+		die("out of memory");
 	ssl = session(d, self);
 	for (i = 0; i < n; i++) {
 		Tern__Push p = TERN__PUSH__INIT;
-		uint8_t id[WIRE_MSG_ID_LEN];
-		char body[32];
+		size_t len;
 
-		RAND_bytes(id, sizeof(id));
-		snprintf(body, sizeof(body), "m%u", i);
+		RAND_bytes(ids[i], WIRE_MSG_ID_LEN);
+		len = snprintf(body, 64, "%.40s%u", tag, i);
+		if (size > len) {
+			body[len] = ' ';
+			memset(body + len + 1, 'p', size - len - 1);
+			len = size;
+		}
 		p.token = wire_bytes(token, WIRE_TOKEN_LEN);
-		p.msg_id = wire_bytes(id, WIRE_MSG_ID_LEN);
+		p.msg_id = wire_bytes(ids[i], WIRE_MSG_ID_LEN);
+		p.expiry_s = expiry;
 		p.flags = flags;
-		p.payload = wire_bytes(body, strlen(body));
+		p.payload = wire_bytes(body, len);
 		send_frame(ssl, WIRE_PUSH, &p.base);
 	}
 	while (acked + nacked < n) {
+		const ProtobufCBinaryData *id;
+		ProtobufCMessage *m;
 		struct tern_hdr h;
+		char err[160];
 		uint8_t *p;
 
 		if (read_frame(ssl, &h, &p))
 			break;
+		if ((h.type != WIRE_ACK && h.type != WIRE_NACK) ||
+		    wire_decode(h.type, p, h.len, &m, err, sizeof(err))) {
+			free(p);
+			continue;
+		}
+		id = h.type == WIRE_ACK ? &((Tern__Ack *)m)->msg_id :
+		     &((Tern__Nack *)m)->msg_id;
+		for (i = 0; i < n; i++)
+			if (!memcmp(ids[i], id->data, WIRE_MSG_ID_LEN))
+				break;
 		if (h.type == WIRE_ACK) {
 			acked++;
-		} else if (h.type == WIRE_NACK) {
-			ProtobufCMessage *m;
-			char err[160];
-
+			if (show && i < n)
+				printf("ack %s%u\n", tag, i);
+		} else {
 			nacked++;
-			if (!wire_decode(h.type, p, h.len, &m, err, sizeof(err))) {
-				last_nack = wire_nack_name(
-					((Tern__Nack *)m)->reason);
-				wire_free(m);
-			}
+			last_nack = wire_nack_name(((Tern__Nack *)m)->reason);
+			if (show && i < n)
+				printf("nack %s%u %s\n", tag, i, last_nack);
 		}
+		wire_free(m);
 		free(p);
 	}
+	free(ids);
+	free(body);
 	printf("acked %u nacked %u %s\n", acked, nacked, last_nack);
 	return acked == n ? 0 : 1;
 }
@@ -437,11 +500,226 @@ static int cmd_bad(struct dev *d, const char *mode)
 	return 0;
 }
 
+/*
+ * A PUSH cut mid-frame, then the connection reset: the gateway must keep
+ * nothing of it. The same id pushed whole afterwards must then be stored
+ * as new and delivered once, with the whole payload: had the cut one been
+ * stored, the gateway would take the whole one for a duplicate.
+ */
+static int cmd_cut(struct dev *d, const char *at)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	uint8_t token[WIRE_TOKEN_LEN], id[WIRE_MSG_ID_LEN];
+	struct timeval tv = { 0, 300000 };
+	unsigned int acked = 0, nacked = 0, delivered = 0, answered = 0;
+	Tern__Push p = TERN__PUSH__INIT;
+	char body[200], got[64] = "-";
+	size_t len, cut;
+	uint8_t *buf;
+	uint64_t until;
+	SSL *ssl;
+	int fd;
+
+	ssl = session(d, token);
+	RAND_bytes(id, sizeof(id));
+	memset(body, 'c', sizeof(body));
+	p.token = wire_bytes(token, WIRE_TOKEN_LEN);
+	p.msg_id = wire_bytes(id, WIRE_MSG_ID_LEN);
+	p.payload = wire_bytes(body, sizeof(body));
+	if (wire_pack(WIRE_PUSH, &p.base, &buf, &len))
+		die("pack");
+	len -= TERN_FRAME_HDR_LEN;
+	if (!at || !strcmp(at, "half"))
+		cut = len / 2;
+	else if (!strcmp(at, "header"))
+		cut = 0;
+	else if (!strcmp(at, "last"))
+		cut = len - 1;
+	else
+		cut = strtoul(at, NULL, 0);
+	if (cut >= len)
+		die("cut-mid-frame: AT must be inside the payload");
+	if (SSL_write(ssl, buf, TERN_FRAME_HDR_LEN + cut) !=
+	    (int)(TERN_FRAME_HDR_LEN + cut))
+		die("write failed");
+	free(buf);
+	/* Let the gateway (or tern.ko) take in the part, and see that it
+	 * answers nothing to it; then reset.
+	 */
+	fd = SSL_get_fd(ssl);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		ProtobufCMessage *m;
+		struct tern_hdr h;
+		char err[160];
+		uint8_t *fp;
+
+		if (read_frame(ssl, &h, &fp))
+			break;
+		if (!wire_decode(h.type, fp, h.len, &m, err, sizeof(err))) {
+			if ((h.type == WIRE_ACK &&
+			     !memcmp(((Tern__Ack *)m)->msg_id.data, id,
+				     sizeof(id))) ||
+			    (h.type == WIRE_NACK &&
+			     !memcmp(((Tern__Nack *)m)->msg_id.data, id,
+				     sizeof(id))))
+				answered++;
+			wire_free(m);
+		}
+		free(fp);
+	}
+	ERR_clear_error();
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+	SSL_free(ssl);
+	usleep(200000);
+
+	ssl = session(d, token);
+	p.payload = wire_bytes("whole", 5);
+	send_frame(ssl, WIRE_PUSH, &p.base);
+	/* The ack and the delivery, then a while for a second delivery. */
+	until = ev_now_ms() + wait_ms;
+	while (ev_now_ms() < until) {
+		Tern__DeliverAck a = TERN__DELIVER_ACK__INIT;
+		ProtobufCBinaryData did;
+		ProtobufCMessage *m;
+		struct tern_hdr h;
+		char err[160];
+		uint8_t *fp;
+
+		if (acked + nacked && delivered)
+			setsockopt(SSL_get_fd(ssl), SOL_SOCKET, SO_RCVTIMEO,
+				   &tv, sizeof(tv));
+		if (read_frame(ssl, &h, &fp))
+			break;
+		if (wire_decode(h.type, fp, h.len, &m, err, sizeof(err)))
+			die(err);
+		free(fp);
+		if (h.type == WIRE_ACK &&
+		    !memcmp(((Tern__Ack *)m)->msg_id.data, id, sizeof(id))) {
+			acked++;
+		} else if (h.type == WIRE_NACK &&
+			   !memcmp(((Tern__Nack *)m)->msg_id.data, id,
+				   sizeof(id))) {
+			nacked++;
+		} else if (h.type == WIRE_DELIVER) {
+			Tern__Deliver *dl = (void *)m;
+
+			if (!memcmp(dl->msg_id.data, id, sizeof(id))) {
+				delivered++;
+				snprintf(got, sizeof(got), "%.*s",
+					 (int)(dl->payload.len < 32 ?
+					       dl->payload.len : 32),
+					 dl->payload.data);
+			}
+			did = dl->msg_id;
+			a.n_msg_id = 1;
+			a.msg_id = &did;
+			send_frame(ssl, WIRE_DELIVER_ACK, &a.base);
+		}
+		wire_free(m);
+	}
+	printf("cut %zu/%zu: answered %u; whole: acked %u%s delivered %u %s\n",
+	       cut, len, answered, acked, nacked ? " nacked" : "", delivered,
+	       got);
+	return !answered && acked == 1 && !nacked && delivered == 1 &&
+	       !strcmp(got, "whole") ? 0 : 1;
+}
+
+/* The next protocol frame: its type and message, or -1 with @why saying
+ * how the connection ended.
+ */
+static int ku_next(SSL *ssl, ProtobufCMessage **m, char *why, size_t len)
+{
+	struct tern_hdr h;
+	char err[160];
+	uint8_t *p;
+
+	errno = 0;
+	if (read_frame(ssl, &h, &p)) {
+		snprintf(why, len, "%s", errno == EAGAIN ||
+			 errno == EWOULDBLOCK ? "timeout" : "eof");
+		ERR_clear_error();
+		return -1;
+	}
+	if (wire_decode(h.type, p, h.len, m, err, sizeof(err)))
+		die(err);
+	free(p);
+	if (h.type == WIRE_CLOSE) {
+		snprintf(why, len, "close %s",
+			 wire_close_name(((Tern__Close *)*m)->reason));
+		wire_free(*m);
+		return -1;
+	}
+	return h.type;
+}
+
+/*
+ * TLS KeyUpdate: the user transport follows it (OpenSSL), tern.ko cannot
+ * (kTLS) and ends the connection. Update requested, so that the gateway
+ * must update its own sending key too.
+ */
+static int cmd_keyupdate(struct dev *d)
+{
+	uint8_t exporter[TLS_EXPORTER_LEN], t[WIRE_TOKEN_LEN];
+	uint8_t id[WIRE_MSG_ID_LEN];
+	Tern__Push p = TERN__PUSH__INIT;
+	const char *step = "hello";
+	ProtobufCMessage *m = NULL;
+	char why[64] = "";
+	uint64_t t0;
+	SSL *ssl;
+	int type;
+
+	ssl = tls_connect(tcp_connect());
+	if (tls_exporter(ssl, exporter))
+		die("no exporter");
+	t0 = ev_now_ms();
+	if (SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED) != 1)
+		die("SSL_key_update failed");
+	send_hello(ssl, d, exporter, false);
+	type = ku_next(ssl, &m, why, sizeof(why));
+	if (type != WIRE_HELLO_OK)
+		goto ended;
+	wire_free(m);
+
+	step = "push";
+	if (SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED) != 1)
+		die("SSL_key_update failed");
+	RAND_bytes(t, sizeof(t));
+	RAND_bytes(id, sizeof(id));
+	p.token = wire_bytes(t, sizeof(t));
+	p.msg_id = wire_bytes(id, sizeof(id));
+	send_frame(ssl, WIRE_PUSH, &p.base);
+	while ((type = ku_next(ssl, &m, why, sizeof(why))) == WIRE_DELIVER)
+		wire_free(m);
+	if (type != WIRE_NACK)
+		goto ended;
+	printf("keyupdate hello-ok nack %s\n",
+	       wire_nack_name(((Tern__Nack *)m)->reason));
+	wire_free(m);
+	return 0;
+ended:
+	if (type > 0) {
+		snprintf(why, sizeof(why), "frame %s", wire_type_name(type));
+		wire_free(m);
+	}
+	printf("keyupdate at %s: %s after %llu ms\n", step, why,
+	       (unsigned long long)(ev_now_ms() - t0));
+	return 1;
+}
+
 static int cmd_abandon(unsigned int n)
 {
 	int *fds = calloc(n, sizeof(*fds));
+	struct rlimit rl;
 	unsigned int i;
 
+	/* More than the usual soft limit of 1024 descriptors. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < n + 16) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	for (i = 0; i < n; i++)
 		fds[i] = tcp_connect();
 	usleep(wait_ms * 1000);
@@ -505,6 +783,11 @@ int main(int argc, char **argv)
 		return cmd_recv(&d, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "revoke"))
 		return cmd_revoke(&d, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "keyupdate"))
+		return cmd_keyupdate(&d);
+	if (!strcmp(argv[0], "bad") && argc > 1 &&
+	    !strcmp(argv[1], "cut-mid-frame"))
+		return cmd_cut(&d, argc > 2 ? argv[2] : NULL);
 	if (!strcmp(argv[0], "bad") && argc > 1)
 		return cmd_bad(&d, argv[1]);
 	die("unknown command");
