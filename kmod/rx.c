@@ -382,6 +382,14 @@ int tern_rx_ack(struct tern_conn *conn, u64 seq, struct netlink_ext_ack *extack)
 		freed += cost;
 		tern_rx_frame_free(f);
 	}
+	/*
+	 * Nothing held: let the chunk being filled go too. Most connections
+	 * are idle most of the time, and one that kept its chunk would hold
+	 * 8 KiB for the one frame (its hello) it received an hour ago. A
+	 * frame still arriving keeps its own reference.
+	 */
+	if (list_empty(&conn->held))
+		tern_rx_chunk_close(conn);
 	if (!freed)
 		return 0;
 
