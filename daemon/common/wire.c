@@ -38,8 +38,9 @@ uint8_t *wbuf_reserve(struct wbuf *b, size_t n)
 
 void wbuf_consume(struct wbuf *b, size_t n)
 {
+	/* Empty, it gives its memory back: most connections are idle. */
 	if (n >= b->len) {
-		b->len = 0;
+		wbuf_free(b);
 		return;
 	}
 	memmove(b->data, b->data + n, b->len - n);

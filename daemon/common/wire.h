@@ -48,7 +48,7 @@ struct wbuf {
 void wbuf_free(struct wbuf *b);
 /* Make room for @n more bytes; returns a pointer to them or NULL. */
 uint8_t *wbuf_reserve(struct wbuf *b, size_t n);
-/* Drop the first @n bytes (already written out). */
+/* Drop the first @n bytes (already written out); emptied, it is freed. */
 void wbuf_consume(struct wbuf *b, size_t n);
 
 /* Append one frame: header of @type then @msg packed. 0 or -ENOMEM,

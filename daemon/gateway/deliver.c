@@ -42,6 +42,15 @@ static int pump_one(void *ctx, const struct gw_msg *m)
 	return 0;
 }
 
+/* Nothing in flight: give the window's ids back. */
+static void inflight_release(struct gw_sess *s)
+{
+	if (!s->n_inflight) {
+		free(s->inflight);
+		s->inflight = NULL;
+	}
+}
+
 void gw_pump(struct gw_sess *s)
 {
 	struct gw *gw = s->gw;
@@ -59,10 +68,21 @@ void gw_pump(struct gw_sess *s)
 	room = gw->conf.window - s->n_inflight;
 	if (!room)
 		return;
+	/* Only a session with deliveries in flight has the window's ids:
+	 * most are idle, and 64 ids are 1 KiB.
+	 */
+	if (!s->inflight) {
+		s->inflight = malloc(gw->conf.window * sizeof(*s->inflight));
+		if (!s->inflight) {
+			gw_log(gw, GW_ERR, "out of memory for a delivery");
+			return;
+		}
+	}
 	n = gw_store_fetch(gw->store, s->token, s->last_seq, room,
 			   ev_wall_ms() / 1000, pump_one, s);
 	if (n < 0)
 		gw_log(gw, GW_ERR, "store fetch failed (%d)", n);
+	inflight_release(s);
 }
 
 int gw_deliver_now(struct gw_sess *s, const Tern__Push *p)
@@ -83,6 +103,7 @@ static void inflight_drop(struct gw_sess *s, const uint8_t *id)
 		if (i != s->n_inflight)
 			memcpy(s->inflight[i], s->inflight[s->n_inflight],
 			       WIRE_MSG_ID_LEN);
+		inflight_release(s);
 		return;
 	}
 }

@@ -73,6 +73,11 @@ void kstate_close(struct kstate *ks)
 	free(ks);
 }
 
+void kstate_shrink(struct kstate *ks)
+{
+	sqlite3_db_release_memory(ks->db.db);
+}
+
 const char *kstate_error(struct kstate *ks)
 {
 	return sqldb_error(&ks->db);

@@ -38,11 +38,20 @@ int kstate_ready(struct kstate *ks, uint64_t cookie,
 		 const uint8_t dkey[WIRE_KEY_LEN],
 		 const uint8_t token[WIRE_TOKEN_LEN], uint32_t hb_ms);
 int kstate_del(struct kstate *ks, uint64_t cookie);
+/*
+ * Many ready sessions in one transaction: for tern-idlepop, which sets up
+ * a population of idle connections for a gateway to adopt. Durable when
+ * it returns.
+ */
+int kstate_add_ready(struct kstate *ks, const struct kstate_row *rows,
+		     size_t n);
 /* 0 and *row, or -ENOENT. */
 int kstate_get(struct kstate *ks, uint64_t cookie, struct kstate_row *row);
 /* Delete every row whose cookie @keep() does not recognise. */
 int kstate_prune(struct kstate *ks, bool (*keep)(void *ctx, uint64_t cookie),
 		 void *ctx);
+/* Give back the page cache: after the adoption, which read every row. */
+void kstate_shrink(struct kstate *ks);
 const char *kstate_error(struct kstate *ks);
 
 #endif /* TERN_GW_KSTATE_H */

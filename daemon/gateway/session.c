@@ -104,10 +104,21 @@ void sess_get(struct gw_sess *s)
 	s->refs++;
 }
 
+/* The hello is over (accepted, or the session ends). */
+static void hello_done(struct gw_sess *s)
+{
+	if (!s->hello)
+		return;
+	ev_timer_stop(s->gw->loop, &s->hello->timer);
+	free(s->hello);
+	s->hello = NULL;
+}
+
 void sess_put(struct gw_sess *s)
 {
 	if (--s->refs)
 		return;
+	hello_done(s);
 	free(s->inflight);
 	free(s);
 }
@@ -135,7 +146,7 @@ static void sess_leave(struct gw_sess *s)
 	if (s->state == SESS_HELLO)
 		gw->n_unauth--;
 	tok_remove(s);
-	ev_timer_stop(gw->loop, &s->hello_timer);
+	hello_done(s);
 	s->state = SESS_CLOSING;
 }
 
@@ -164,10 +175,10 @@ void sess_close(struct gw_sess *s, int reason, uint32_t backoff_ms,
 
 static void hello_timeout(struct ev_timer *t)
 {
-	struct gw_sess *s = (void *)((char *)t -
-				     offsetof(struct gw_sess, hello_timer));
+	struct sess_hello *h = (void *)((char *)t -
+					offsetof(struct sess_hello, timer));
 
-	sess_close(s, TERN__CLOSE_REASON__CLOSE_TIMEOUT, 0,
+	sess_close(h->s, TERN__CLOSE_REASON__CLOSE_TIMEOUT, 0,
 		   "no hello within the handshake timeout");
 }
 
@@ -178,19 +189,20 @@ struct gw_sess *sess_open(struct gw *gw, void *tctx,
 
 	if (!s)
 		return NULL;
-	s->inflight = calloc(gw->conf.window, sizeof(*s->inflight));
-	if (!s->inflight) {
+	s->hello = calloc(1, sizeof(*s->hello));
+	if (!s->hello) {
 		free(s);
 		return NULL;
 	}
 	s->gw = gw;
 	s->tctx = tctx;
 	s->refs = 1;
-	memcpy(s->exporter, exporter, WIRE_EXPORTER_LEN);
+	s->hello->s = s;
+	memcpy(s->hello->exporter, exporter, WIRE_EXPORTER_LEN);
 	s->bucket = gw->conf.push_burst;
 	s->bucket_ms = ev_now_ms();
-	s->hello_timer.fn = hello_timeout;
-	ev_timer_in(gw->loop, &s->hello_timer, gw->conf.handshake_timeout_ms);
+	s->hello->timer.fn = hello_timeout;
+	ev_timer_in(gw->loop, &s->hello->timer, gw->conf.handshake_timeout_ms);
 	gw->n_sess++;
 	gw->n_unauth++;
 	return s;
@@ -216,7 +228,7 @@ struct gw_sess *sess_restore(struct gw *gw, void *tctx,
 			   1000 + jitter_ms(4000, 100), "out of memory");
 		return s;
 	}
-	ev_timer_stop(gw->loop, &s->hello_timer);
+	hello_done(s);
 	s->state = SESS_READY;
 	gw->n_unauth--;
 	gw_pump(s);
@@ -266,7 +278,7 @@ static void on_hello(struct gw_sess *s, const Tern__Hello *h)
 			   "hello timestamp too far from the gateway's clock");
 		return;
 	}
-	n = ident_hello_transcript(tr, s->exporter, h->timestamp_ms,
+	n = ident_hello_transcript(tr, s->hello->exporter, h->timestamp_ms,
 				   h->device_key.data, akey);
 	if (ident_verify(h->device_key.data, tr, n, h->signature.data)) {
 		sess_close(s, TERN__CLOSE_REASON__CLOSE_AUTH, 0,
@@ -314,7 +326,7 @@ static void on_hello(struct gw_sess *s, const Tern__Hello *h)
 			   "could not record the session");
 		return;
 	}
-	ev_timer_stop(gw->loop, &s->hello_timer);
+	hello_done(s);
 	s->state = SESS_READY;
 	gw->n_unauth--;
 	gw->stats.hellos++;

@@ -12,29 +12,38 @@
 
 enum sess_state { SESS_HELLO, SESS_READY, SESS_CLOSING };
 
+/* Until the hello: what verifies it, and its deadline. */
+struct sess_hello {
+	struct ev_timer timer;
+	struct gw_sess *s;
+	uint8_t exporter[WIRE_EXPORTER_LEN];
+};
+
+/*
+ * Most sessions are idle for hours: what only a session in its hello or
+ * with deliveries in flight needs is allocated apart, and only then.
+ */
 struct gw_sess {
 	struct gw *gw;
 	void *tctx;			/* the transport's connection */
+	struct sess_hello *hello;	/* SESS_HELLO only */
+	struct gw_sess *hnext;		/* by-token hash chain */
 	unsigned int refs;
-	bool lost;			/* the transport has let go */
 	enum sess_state state;
-	uint8_t exporter[WIRE_EXPORTER_LEN];
+	bool lost;			/* the transport has let go */
+	bool hashed;
+	bool pump_queued;
 	uint8_t dkey[WIRE_KEY_LEN];
 	uint8_t token[WIRE_TOKEN_LEN];
-	struct gw_sess *hnext;		/* by-token hash chain */
-	bool hashed;
 
 	/* Delivery: seq of the last message sent, ids in flight. */
 	int64_t last_seq;
 	uint8_t (*inflight)[WIRE_MSG_ID_LEN];
 	unsigned int n_inflight;
-	bool pump_queued;
 
 	/* Push rate: a token bucket. */
 	double bucket;
 	uint64_t bucket_ms;
-
-	struct ev_timer hello_timer;
 };
 
 /* Transport -> session. */

@@ -33,18 +33,19 @@
 #define TK_SEND_BATCH		256
 #define TK_RESEND_MS		100
 
+/* One per connection, most of them idle: packed without holes. */
 struct tk_conn {
 	struct gw_sess *sess;
-	uint32_t id;
 	uint64_t cookie;
 	uint64_t seen_seq;		/* last frame handled */
-	bool seen, ack_dirty;
-	struct wbuf out;		/* frames not yet taken by tern.ko */
-	bool blocked;			/* tern.ko's queue is full */
-	bool closing;
 	uint64_t close_by;
+	struct wbuf out;		/* frames not yet taken by tern.ko */
 	struct tk_conn *hnext;		/* by id */
 	struct tk_conn *next, *prev;	/* all */
+	uint32_t id;
+	bool seen, ack_dirty;
+	bool blocked;			/* tern.ko's queue is full */
+	bool closing;
 };
 
 static struct {
@@ -574,15 +575,21 @@ static int tk_collect(const struct tern_conn_info *info, void *arg)
 	return 0;
 }
 
+static int tk_found_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct tk_found *)a)->cookie;
+	uint64_t y = ((const struct tk_found *)b)->cookie;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether tern.ko holds a connection with @cookie: l->v is sorted. */
 static bool tk_known(void *ctx, uint64_t cookie)
 {
 	struct tk_list *l = ctx;
-	size_t i;
+	struct tk_found key = { .cookie = cookie };
 
-	for (i = 0; i < l->n; i++)
-		if (l->v[i].cookie == cookie)
-			return true;
-	return false;
+	return l->n && bsearch(&key, l->v, l->n, sizeof(*l->v), tk_found_cmp);
 }
 
 static int tk_adopt(struct gw *gw)
@@ -614,8 +621,10 @@ static int tk_adopt(struct gw *gw)
 			continue;
 		}
 		c = tk_conn_new(l.v[i].id, l.v[i].cookie);
-		if (!c)
+		if (!c) {
+			free(l.v);
 			return -ENOMEM;
+		}
 		c->sess = sess_restore(gw, c, row.exporter,
 				       row.ready ? row.dkey : NULL,
 				       row.ready ? row.token : NULL);
@@ -626,8 +635,18 @@ static int tk_adopt(struct gw *gw)
 		}
 		restored++;
 	}
+	/* By cookie, so that pruning (one lookup per row) stays
+	 * O(n log n) with 100,000 connections.
+	 */
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), tk_found_cmp);
 	ret = kstate_prune(tk.ks, tk_known, &l);
 	free(l.v);
+	/* A cache of every session's row would cost each idle connection
+	 * some 100 bytes for as long as it lives; the rows are read again
+	 * one at a time, when a connection ends.
+	 */
+	kstate_shrink(tk.ks);
 	tk_requested();
 	gw_log(gw, GW_INFO, "adopted %u connections from tern.ko", restored);
 	return ret;
