@@ -124,6 +124,8 @@ int gw_tuser_init(struct gw *gw, char *err, size_t errlen);
 int gw_tkern_init(struct gw *gw, char *err, size_t errlen);
 
 /* log.c: never payloads, ids or senders. */
+/* The counts and the heap in use, at any verbosity (SIGUSR1). */
+void gw_log_stats(struct gw *gw);
 void gw_log(struct gw *gw, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define GW_ERR	0

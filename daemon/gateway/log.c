@@ -4,8 +4,10 @@
  * fixed by the callers: counts, close reasons and errors, never payloads,
  * message ids, tokens or anything about who sends to whom.
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sqlite3.h>
 
 #include "gw.h"
 
@@ -22,4 +24,29 @@ void gw_log(struct gw *gw, int level, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * SIGUSR1: counts and memory, whatever the verbosity. The heap in use
+ * (malloc's, SQLite's included) is what the sessions cost; the RSS also
+ * holds what was freed but not given back.
+ */
+void gw_log_stats(struct gw *gw)
+{
+	struct mallinfo2 mi = mallinfo2();
+	const struct gw_stats *st = &gw->stats;
+
+	fprintf(stderr, "<5>tern-gatewayd: stats: sessions %u (before hello "
+		"%u, in handshake %u); accepted %llu refused %llu tls-failed "
+		"%llu hellos %llu; pushes %llu acks %llu nacks %llu "
+		"delivered %llu; heap in use %zu bytes (SQLite %lld)\n",
+		gw->n_sess, gw->n_unauth, gw->n_hs,
+		(unsigned long long)st->accepted,
+		(unsigned long long)st->refused,
+		(unsigned long long)st->tls_failed,
+		(unsigned long long)st->hellos,
+		(unsigned long long)st->pushes, (unsigned long long)st->acks,
+		(unsigned long long)st->nacks,
+		(unsigned long long)st->delivered,
+		mi.uordblks + mi.hblkhd, (long long)sqlite3_memory_used());
 }

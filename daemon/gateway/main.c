@@ -2,7 +2,7 @@
 /*
  * tern-gatewayd: set up the store, TLS, the transport and the listeners,
  * then run the event loop until SIGTERM or SIGINT. SIGHUP reloads the
- * certificate and key.
+ * certificate and key; SIGUSR1 logs the counts and the memory in use.
  */
 #include <errno.h>
 #include <signal.h>
@@ -51,6 +51,10 @@ static void on_signal(struct ev_fd *ev, uint32_t events)
 			reload_tls(gw);
 			continue;
 		}
+		if (si.ssi_signo == SIGUSR1) {
+			gw_log_stats(gw);
+			continue;
+		}
 		gw->stopping = true;
 		evloop_stop(gw->loop);
 	}
@@ -65,6 +69,7 @@ static int setup_signals(struct gw *gw)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);

@@ -17,7 +17,7 @@ if [ "$(id -u)" != 0 ]; then
 	ktap_set_plan 0
 	ktap_exit_fail_msg "needs root for network namespaces"
 fi
-ktap_set_plan 30
+ktap_set_plan 31
 
 GW_OPTS=(--partial-timeout 1s --handshake-timeout 2s --max-queue 5)
 if ! e2e_setup || ! gw_start "${GW_OPTS[@]}"; then
@@ -187,6 +187,22 @@ else
 	check "user transport: a gateway restart drops the device, which reconnects" \
 		"^[1-9][0-9]* m0 m1 \$" "$rc $out2"
 fi
+
+# SIGUSR1: one line of counts and memory, with a device online.
+probe e -w 5000 recv 1 >/dev/null 2>&1 &
+rpid=$!
+for _ in $(seq 50); do	# until the device's session is counted
+	sleep 0.1
+	kill -USR1 "$GW_PID"
+	sleep 0.1
+	grep "stats: " "$WORK/gw.log" | tail -n 1 |
+		grep -q "stats: sessions [1-9]" && break
+done
+check "SIGUSR1 logs the counts and the heap in use" \
+	'stats: sessions [1-9][0-9]* \(before hello [0-9]+, in handshake [0-9]+\); accepted [1-9][0-9]* .* heap in use [0-9]+ bytes' \
+	"$(grep "stats: " "$WORK/gw.log" | tail -n 1)"
+kill "$rpid" 2>/dev/null
+wait "$rpid" 2>/dev/null
 
 gw_stop TERM
 if grep -Eq "AddressSanitizer|runtime error|LeakSanitizer" "$WORK/gw.log"; then
