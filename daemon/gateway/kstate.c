@@ -118,6 +118,33 @@ int kstate_ready(struct kstate *ks, uint64_t cookie,
 	return sqldb_op_end_durable(&ks->db, ret);
 }
 
+int kstate_add_ready(struct kstate *ks, const struct kstate_row *rows,
+		     size_t n)
+{
+	size_t i;
+	int ret = sqldb_begin(&ks->db);
+
+	for (i = 0; !ret && i < n; i++) {
+		const struct kstate_row *r = &rows[i];
+
+		bind_cookie(ks->add, 1, r->cookie);
+		sqldb_bind_blob(ks->add, 2, r->exporter, WIRE_EXPORTER_LEN);
+		ret = sqldb_step_done(&ks->db, ks->add, "add connection");
+		if (ret)
+			break;
+		sqldb_bind_blob(ks->ready, 1, r->dkey, WIRE_KEY_LEN);
+		sqldb_bind_blob(ks->ready, 2, r->token, WIRE_TOKEN_LEN);
+		sqlite3_bind_int64(ks->ready, 3, r->hb_ms);
+		bind_cookie(ks->ready, 4, r->cookie);
+		ret = sqldb_step_done(&ks->db, ks->ready, "session ready");
+	}
+	if (ret) {
+		sqldb_rollback(&ks->db);
+		return ret;
+	}
+	return sqldb_commit(&ks->db);
+}
+
 int kstate_del(struct kstate *ks, uint64_t cookie)
 {
 	int ret = sqldb_op_begin(&ks->db);
