@@ -70,7 +70,8 @@ include $(wildcard daemon/lib/lib.mk daemon/common/common.mk tools/lib/lib.mk)
 include $(filter-out daemon/lib/lib.mk daemon/common/common.mk, \
 	$(wildcard daemon/*/*.mk)) \
 	$(wildcard tools/ternctl/ternctl.mk tools/bench/bench.mk \
-		tools/bench/gw/gwbench.mk tools/demo/demo.mk)
+		tools/bench/gw/gwbench.mk tools/bench/idle/idle.mk \
+		tools/demo/demo.mk)
 
 userspace: $(USERSPACE_TARGETS)
 
@@ -90,10 +91,12 @@ run-%: tests
 demo: deps
 	tools/demo/run
 
-# The boundary benchmark, then the gateway benchmark; both always run.
+# The boundary benchmark, the gateway benchmark, then the restart and
+# idle-memory benchmark; all always run.
 bench: deps
 	@status=0; tools/bench/run || status=1; \
-	tools/bench/gw/run || status=1; exit $$status
+	tools/bench/gw/run || status=1; \
+	tools/bench/idle/run || status=1; exit $$status
 
 clean:
 	rm -rf $(B)
