@@ -211,7 +211,16 @@ fi
 # --- TLS KeyUpdate ---------------------------------------------------------
 
 gw_restart TERM
-out=$(probe k -w 5000 keyupdate)
+out=$(probe k -w 5000 keyupdate 2>"$WORK/keyupdate.err")
+if [ -z "$out" ]; then
+	# gwprobe said nothing: it did not get as far as the KeyUpdate
+	# (seen once in the VM after the storms, not reproduced since).
+	# Say why, and try once more.
+	sed 's/^/# first try: gwprobe: /' "$WORK/keyupdate.err" | head -5
+	tail -n 5 "$WORK/gw.log" | sed 's/^/# first try: gateway: /'
+	sleep 1
+	out=$(probe k -w 5000 keyupdate 2>"$WORK/keyupdate.err")
+fi
 sleep 0.3
 if [ "$E2E_TRANSPORT" = kernel ]; then
 	# kTLS cannot follow it: tern.ko ends the connection at once.
@@ -222,6 +231,8 @@ if [ "$E2E_TRANSPORT" = kernel ]; then
 		ktap_test_pass "kernel transport: a KeyUpdate ends the connection (tern.ko: tls-alert, after $ms ms)"
 	else
 		echo "# got: $out"
+		sed 's/^/# gwprobe: /' "$WORK/keyupdate.err" | head -5
+		tail -n 5 "$WORK/gw.log" | sed 's/^/# gateway: /'
 		ktap_test_fail "kernel transport: a KeyUpdate ends the connection (tern.ko: tls-alert)"
 	fi
 else
