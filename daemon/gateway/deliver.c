@@ -6,6 +6,8 @@
  * queued, and while the iteration's transaction is open (so that nothing
  * uncommitted is ever delivered).
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "session.h"
@@ -32,6 +34,14 @@ static int pump_one(void *ctx, const struct gw_msg *m)
 	struct gw_sess *s = ctx;
 	int err;
 
+	/* Only a session with deliveries in flight has the window's ids:
+	 * most are idle, and 64 ids are 1 KiB.
+	 */
+	if (!s->inflight) {
+		s->inflight = malloc(s->gw->conf.window * sizeof(*s->inflight));
+		if (!s->inflight)
+			return -ENOMEM;
+	}
 	err = send_deliver(s, m->msg_id, m->expiry_s, m->flags, m->payload,
 			   m->len);
 	if (err)
@@ -68,21 +78,10 @@ void gw_pump(struct gw_sess *s)
 	room = gw->conf.window - s->n_inflight;
 	if (!room)
 		return;
-	/* Only a session with deliveries in flight has the window's ids:
-	 * most are idle, and 64 ids are 1 KiB.
-	 */
-	if (!s->inflight) {
-		s->inflight = malloc(gw->conf.window * sizeof(*s->inflight));
-		if (!s->inflight) {
-			gw_log(gw, GW_ERR, "out of memory for a delivery");
-			return;
-		}
-	}
 	n = gw_store_fetch(gw->store, s->token, s->last_seq, room,
 			   ev_wall_ms() / 1000, pump_one, s);
 	if (n < 0)
 		gw_log(gw, GW_ERR, "store fetch failed (%d)", n);
-	inflight_release(s);
 }
 
 int gw_deliver_now(struct gw_sess *s, const Tern__Push *p)
