@@ -198,15 +198,6 @@ drain() {
 	[ "$(grep -vc "^$1" "$f")" = 0 ]
 }
 
-check() {	# check NAME EXPECTED-REGEX ACTUAL
-	if [[ "$3" =~ $2 ]]; then
-		ktap_test_pass "$1"
-	else
-		echo "# expected /$2/, got: $3"
-		ktap_test_fail "$1"
-	fi
-}
-
 dups_dropped() {	# duplicates B's inbox dropped, by its log
 	grep -c "a message already in the inbox: dropped" "$WORK/b.log"
 }
@@ -350,12 +341,5 @@ for d in a b; do
 	dev_stop $d TERM
 done
 gw_stop TERM
-if grep -Eq "AddressSanitizer|runtime error|LeakSanitizer" \
-	"$WORK"/gw.log "$WORK"/[ab].log; then
-	grep -E -A20 "AddressSanitizer|runtime error|LeakSanitizer" \
-		"$WORK"/gw.log "$WORK"/[ab].log | sed 's/^/# /' | head -40
-	ktap_test_fail "the daemons ran sanitizer-clean"
-else
-	ktap_test_pass "the daemons ran sanitizer-clean"
-fi
+san_clean "the daemons" "$WORK"/gw.log "$WORK"/[ab].log
 ktap_finished

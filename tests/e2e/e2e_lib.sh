@@ -118,3 +118,26 @@ kconns() {
 	ip netns exec "$NS_GW" "$TERNCTL" conn list 2>/dev/null |
 		grep -c "tern-gatewayd"
 }
+
+# check NAME EXPECTED-REGEX ACTUAL: one KTAP case.
+check() {
+	if [[ "$3" =~ $2 ]]; then
+		ktap_test_pass "$1"
+	else
+		echo "# expected /$2/, got: $3"
+		ktap_test_fail "$1"
+	fi
+}
+
+# san_clean WHO LOG...: one KTAP case, "WHO ran sanitizer-clean", failed
+# (with the reports) if a sanitizer spoke in any LOG.
+san_clean() {
+	local who=$1 re="AddressSanitizer|runtime error|LeakSanitizer"
+	shift
+	if grep -Eq "$re" "$@"; then
+		grep -E -A20 "$re" "$@" | sed 's/^/# /' | head -40
+		ktap_test_fail "$who ran sanitizer-clean"
+	else
+		ktap_test_pass "$who ran sanitizer-clean"
+	fi
+}

@@ -26,15 +26,6 @@ if ! e2e_setup || ! gw_start "${GW_OPTS[@]}"; then
 fi
 echo "# transport $E2E_TRANSPORT: $(grep -o 'transport .*' "$WORK/gw.log" | head -1)"
 
-check() {	# check NAME EXPECTED-REGEX ACTUAL
-	if [[ "$3" =~ $2 ]]; then
-		ktap_test_pass "$1"
-	else
-		echo "# expected /$2/, got: $3"
-		ktap_test_fail "$1"
-	fi
-}
-
 tok_a=$(token_of a)
 tok_a2=$(token_of a)
 check "hello returns a push token" '^[0-9a-f]{32}$' "$tok_a"
@@ -205,13 +196,7 @@ kill "$rpid" 2>/dev/null
 wait "$rpid" 2>/dev/null
 
 gw_stop TERM
-if grep -Eq "AddressSanitizer|runtime error|LeakSanitizer" "$WORK/gw.log"; then
-	grep -E -A20 "AddressSanitizer|runtime error|LeakSanitizer" \
-		"$WORK/gw.log" | sed 's/^/# /' | head -40
-	ktap_test_fail "the gateway ran sanitizer-clean"
-else
-	ktap_test_pass "the gateway ran sanitizer-clean"
-fi
+san_clean "the gateway" "$WORK/gw.log"
 grep -E "session closed|handshake failed" "$WORK/gw.log" | sort | uniq -c |
 	sed 's/^/# /'
 ktap_finished

@@ -665,6 +665,22 @@ static void setup_signals(void)
 		die("signalfd");
 }
 
+/* A whole number from 1 to @max for option -@opt, or a clear exit. */
+static unsigned long opt_num(int opt, const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || !v || v > max) {
+		fprintf(stderr, "storm: -%c: not a number from 1 to %lu: '%s'\n",
+			opt, max, s);
+		exit(2);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	char err[256], *src_list = NULL;
@@ -683,7 +699,7 @@ int main(int argc, char **argv)
 			gw_name = optarg;
 			break;
 		case 'N':
-			n_dev = strtoul(optarg, NULL, 0);
+			n_dev = opt_num(o, optarg, 1000000);
 			break;
 		case 'S':
 			seed = optarg;
@@ -692,13 +708,13 @@ int main(int argc, char **argv)
 			src_list = optarg;
 			break;
 		case 'T':
-			round_limit_ms = strtoul(optarg, NULL, 0);
+			round_limit_ms = opt_num(o, optarg, 86400000);
 			break;
 		case 'B':
-			bo_base = strtoul(optarg, NULL, 0);
+			bo_base = opt_num(o, optarg, 3600000);
 			break;
 		case 'X':
-			bo_cap = strtoul(optarg, NULL, 0);
+			bo_cap = opt_num(o, optarg, 3600000);
 			break;
 		case 'v':
 			verbose++;

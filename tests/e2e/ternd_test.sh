@@ -67,15 +67,6 @@ token() {
 	ctl "$1" status -j | sed -n 's/.*"push-token": "\([0-9a-f]*\)".*/\1/p'
 }
 
-check() {	# check NAME EXPECTED-REGEX ACTUAL
-	if [[ "$3" =~ $2 ]]; then
-		ktap_test_pass "$1"
-	else
-		echo "# expected /$2/, got: $3"
-		ktap_test_fail "$1"
-	fi
-}
-
 dev_start a
 dev_start b
 wait_state a ready && wait_state b ready
@@ -175,13 +166,6 @@ check "a push to a revoked token is refused for good" '^0$' "$out"
 for d in a b c; do
 	dev_stop $d TERM
 done
-if grep -Eq "AddressSanitizer|runtime error|LeakSanitizer" \
-	"$WORK"/[abc].log; then
-	grep -E -A20 "AddressSanitizer|runtime error|LeakSanitizer" \
-		"$WORK"/[abc].log | sed 's/^/# /' | head -40
-	ktap_test_fail "ternd ran sanitizer-clean"
-else
-	ktap_test_pass "ternd ran sanitizer-clean"
-fi
+san_clean ternd "$WORK"/[abc].log
 gw_stop TERM
 ktap_finished
