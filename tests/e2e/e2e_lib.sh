@@ -113,6 +113,34 @@ token_of() {
 	probe "$1" hello | sed -n 's/^token //p'
 }
 
+# gw_hellos: the gateway's count of completed hellos, from a fresh
+# SIGUSR1 stats line (empty if none came within 5 s).
+gw_hellos() {
+	local n
+	n=$(grep -c "stats: " "$WORK/gw.log")
+	kill -USR1 "$GW_PID" 2>/dev/null || return
+	for _ in $(seq 100); do
+		if [ "$(grep -c "stats: " "$WORK/gw.log")" -gt "$n" ]; then
+			grep "stats: " "$WORK/gw.log" | tail -n 1 |
+				sed -n 's/.* hellos \([0-9]*\);.*/\1/p'
+			return
+		fi
+		sleep 0.05
+	done
+}
+
+# wait_hellos N: wait (up to 10 s) until the gateway has completed more
+# than N hellos, i.e. a device started after N was read is online.
+wait_hellos() {
+	local h
+	for _ in $(seq 50); do
+		h=$(gw_hellos)
+		[ -n "$h" ] && [ "$h" -gt "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # The gateway's connections held by tern.ko (kernel transport): count.
 kconns() {
 	ip netns exec "$NS_GW" "$TERNCTL" conn list 2>/dev/null |

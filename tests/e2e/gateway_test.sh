@@ -42,9 +42,10 @@ check "an offline device gets its messages in order when it connects" \
 out=$(probe b -w 1500 recv 1)
 check "delivered messages are not delivered again" '^$' "$out"
 
+h0=$(gw_hellos)
 probe b -w 8000 recv 2 >"$WORK/online.out" &
 rpid=$!
-sleep 0.5
+wait_hellos "$h0" || echo "# device b did not come online within 10 s"
 held=$(kconns)
 probe a push "$tok_b" 2 >/dev/null
 wait $rpid
@@ -64,9 +65,10 @@ check "no-store to an offline device is refused" \
 out=$(probe b -w 1500 recv 1)
 check "no-store messages are never stored" '^$' "$out"
 
+h0=$(gw_hellos)
 probe b -w 8000 recv 1 >"$WORK/nostore.out" &
 rpid=$!
-sleep 0.5
+wait_hellos "$h0" || echo "# device b did not come online within 10 s"
 out=$(probe a push "$tok_b" 1 no-store)
 wait $rpid
 check "no-store reaches an online device" '^acked 1' "$out"
