@@ -418,17 +418,22 @@ int sqldb_op_begin(struct sqldb *d)
 	return sqldb_step_done(d, d->sp, "savepoint");
 }
 
-static int op_end_batch(struct sqldb *d, int ret)
+/* Did SQLite roll the whole batch back (a full disk can)? */
+static void batch_check(struct sqldb *d, int ret)
 {
-	int err;
-
 	if (!d->batch_err && sqlite3_get_autocommit(d->db)) {
-		/* SQLite rolled the whole batch back. */
 		d->batch_err = ret < 0 ? ret : -EIO;
 		snprintf(d->err, sizeof(d->err),
 			 "%s: the batch's transaction was rolled back",
 			 d->name);
 	}
+}
+
+static int op_end_batch(struct sqldb *d, int ret)
+{
+	int err;
+
+	batch_check(d, ret);
 	if (d->batch_err)
 		return ret < 0 ? ret : d->batch_err;
 	err = 0;
@@ -460,6 +465,23 @@ int sqldb_op_end(struct sqldb *d, int ret)
 		abort_txn(d);
 		return err;
 	}
+	return ret;
+}
+
+int sqldb_op1_begin(struct sqldb *d)
+{
+	if (!d->in_batch)
+		return sqldb_op_begin(d);
+	return d->batch_err;
+}
+
+int sqldb_op1_end(struct sqldb *d, int ret)
+{
+	if (!d->in_batch)
+		return sqldb_op_end(d, ret);
+	batch_check(d, ret);
+	if (d->batch_err)
+		return ret < 0 ? ret : d->batch_err;
 	return ret;
 }
 

@@ -79,6 +79,14 @@ int sqldb_op_begin(struct sqldb *d);
 int sqldb_op_end(struct sqldb *d, int ret);
 
 /*
+ * The same for an operation whose only write is one statement (triggers
+ * included): inside a batch it needs no savepoint, as SQLite undoes a
+ * failed statement by itself. Two statements cost two more per operation.
+ */
+int sqldb_op1_begin(struct sqldb *d);
+int sqldb_op1_end(struct sqldb *d, int ret);
+
+/*
  * The same, but committed when sqldb_op_end_durable() returns, even inside
  * a batch: the batch's transaction so far is committed first (a failure
  * there fails the batch and the operation), the operation runs in its own

@@ -86,7 +86,8 @@ static const char *const sql[S_COUNT] = {
 		" WHERE token = ?1 AND msg_id = ?2",
 	[S_MSG_ADD] = "INSERT INTO messages"
 		" (token, msg_id, expiry_s, flags, payload)"
-		" VALUES (?1, ?2, ?3, ?4, ?5)",
+		" VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (token, msg_id) DO NOTHING",
 	[S_MSG_FETCH] = "SELECT seq, msg_id, expiry_s, flags, payload"
 		" FROM messages WHERE token = ?1 AND payload IS NOT NULL"
 		" AND seq > ?2 AND expiry_s >= ?3 ORDER BY seq LIMIT ?4",
@@ -391,6 +392,12 @@ static int msg_exists(struct gw_store *st, const uint8_t *token,
 	return ret;
 }
 
+/*
+ * One lookup of the token and one insert, which is its own duplicate
+ * check: a message or tombstone with the id already there makes it do
+ * nothing. Only a full queue looks the id up first, so that a sender's
+ * retry of a message stored before the queue filled is acked, not nacked.
+ */
 int gw_store_put(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
 		 const uint8_t msg_id[GW_MSG_ID_LEN], uint64_t expiry_s,
 		 uint32_t flags, const void *payload, size_t len,
@@ -400,12 +407,9 @@ int gw_store_put(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
 	struct device dev = { 0 };
 	int ret;
 
-	ret = sqldb_op_begin(&st->d);
+	ret = sqldb_op1_begin(&st->d);
 	if (ret)
 		return ret;
-	ret = msg_exists(st, token, msg_id);
-	if (ret)
-		goto out;
 	ret = device_by_token(st, token, &dev);
 	if (ret < 0)
 		goto out;
@@ -414,7 +418,9 @@ int gw_store_put(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
 		goto out;
 	}
 	if (dev.queued >= max_queue) {
-		ret = -EDQUOT;
+		ret = msg_exists(st, token, msg_id);
+		if (!ret)
+			ret = -EDQUOT;
 		goto out;
 	}
 	if (sqldb_bind_blob(s, 1, token, GW_TOKEN_LEN) ||
@@ -428,10 +434,12 @@ int gw_store_put(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
 	}
 	ret = sqldb_step_done(&st->d, s, "store message");
 	sqlite3_clear_bindings(s);	/* the payload is the caller's */
-	if (!ret && seq)
+	if (!ret && !sqlite3_changes(st->d.db))
+		ret = 1;		/* the id was there: a duplicate */
+	else if (!ret && seq)
 		*seq = sqlite3_last_insert_rowid(st->d.db);
 out:
-	return sqldb_op_end(&st->d, ret);
+	return sqldb_op1_end(&st->d, ret);
 }
 
 int gw_store_fetch(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
@@ -477,7 +485,7 @@ int gw_store_delivered(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
 	sqlite3_stmt *s = st->st[S_MSG_DELIVERED];
 	int ret;
 
-	ret = sqldb_op_begin(&st->d);
+	ret = sqldb_op1_begin(&st->d);
 	if (ret)
 		return ret;
 	if (sqldb_bind_blob(s, 1, token, GW_TOKEN_LEN) ||
@@ -485,7 +493,7 @@ int gw_store_delivered(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
 		ret = bind_fail(st, "mark delivered");
 	else
 		ret = sqldb_step_done(&st->d, s, "mark delivered");
-	return sqldb_op_end(&st->d, ret);
+	return sqldb_op1_end(&st->d, ret);
 }
 
 int gw_store_expire(struct gw_store *st, uint64_t now_s)
@@ -493,7 +501,7 @@ int gw_store_expire(struct gw_store *st, uint64_t now_s)
 	sqlite3_stmt *s = st->st[S_MSG_EXPIRE];
 	int ret;
 
-	ret = sqldb_op_begin(&st->d);
+	ret = sqldb_op1_begin(&st->d);
 	if (ret)
 		return ret;
 	if (sqlite3_bind_int64(s, 1, s64(now_s)))
@@ -502,7 +510,7 @@ int gw_store_expire(struct gw_store *st, uint64_t now_s)
 		ret = sqldb_step_done(&st->d, s, "expire messages");
 	if (!ret)
 		ret = sqlite3_changes(st->d.db);
-	return sqldb_op_end(&st->d, ret);
+	return sqldb_op1_end(&st->d, ret);
 }
 
 int gw_store_queue_len(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN])

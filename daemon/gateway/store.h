@@ -93,8 +93,9 @@ void gw_store_rollback(struct gw_store *st);
  * (*seq set, if @seq), 1 duplicate (a message or tombstone with this
  * @msg_id exists for @token; nothing written), -EDQUOT when @token already
  * holds @max_queue undelivered messages, -ENOSPC, -EIO. @expiry_s is
- * stored as given (the caller clamps it). The caller checks the token;
- * still, an unknown one gives -ENOENT and a revoked one -EKEYREVOKED.
+ * stored as given (the caller clamps it). An unknown token gives -ENOENT
+ * and a revoked one -EKEYREVOKED, neither of which fails a batch: this is
+ * the token check of a push, no other is needed.
  */
 int gw_store_put(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN],
 		 const uint8_t msg_id[GW_MSG_ID_LEN], uint64_t expiry_s,

@@ -528,6 +528,7 @@ TEST_F(gw, revoke_refused)
 TEST_F(gw, batches)
 {
 	struct seen *s = &self->seen;
+	uint8_t unknown[GW_TOKEN_LEN];
 	int64_t seq;
 
 	EXPECT_EQ(-EINVAL, gw_store_commit(self->st));
@@ -555,6 +556,12 @@ TEST_F(gw, batches)
 			   BIG_QUEUE, NULL));
 	ASSERT_EQ(0, put_k(self->st, self->token, 2, 10, NOW + 100,
 			   BIG_QUEUE, &seq));
+	/* Refusals (an unknown token, a duplicate) do not fail a batch. */
+	memset(unknown, 0xee, sizeof(unknown));
+	EXPECT_EQ(-ENOENT, put_k(self->st, unknown, 3, 10, NOW + 100,
+				 BIG_QUEUE, NULL));
+	EXPECT_EQ(1, put_k(self->st, self->token, 2, 10, NOW + 100,
+			   BIG_QUEUE, NULL));
 	ASSERT_EQ(0, gw_store_commit(self->st));
 	ASSERT_EQ(2, fetch_all(self->st, self->token, s));
 	EXPECT_EQ(seq, s->seq[1]);
