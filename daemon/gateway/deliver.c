@@ -5,6 +5,13 @@
  * one into a tombstone. Delivery waits while the transport has a lot
  * queued, and while the iteration's transaction is open (so that nothing
  * uncommitted is ever delivered).
+ *
+ * A session that has sent everything stored for its device is caught up:
+ * the next message for it is the one a commit has just stored, and it
+ * goes out from the batch's memory, with no read of the store; a session
+ * that is not (a backlog, a full window, a transport queue over its
+ * mark) reads its messages from the store, by seq, until a read comes
+ * back short.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -67,7 +74,7 @@ void gw_pump(struct gw_sess *s)
 	unsigned int room;
 	int n;
 
-	if (s->state != SESS_READY || s->lost)
+	if (s->state != SESS_READY || s->lost || s->caught_up)
 		return;
 	if (gw_batch_is_open(gw)) {
 		gw_batch_note_acked(gw, s);
@@ -82,6 +89,26 @@ void gw_pump(struct gw_sess *s)
 			   ev_wall_ms() / 1000, pump_one, s);
 	if (n < 0)
 		gw_log(gw, GW_ERR, "store fetch failed (%d)", n);
+	else if ((unsigned int)n < room)
+		s->caught_up = true;
+}
+
+void gw_deliver_committed(struct gw_sess *s, const struct gw_msg *m)
+{
+	struct gw *gw = s->gw;
+
+	if (s->state != SESS_READY || s->lost || m->seq <= s->last_seq)
+		return;		/* gone, or read from the store already */
+	if (s->caught_up && m->payload && s->n_inflight < gw->conf.window &&
+	    gw->t->ops->queued(s) <= GW_QUEUE_HIGH && !pump_one(s, m))
+		return;
+	gw_deliver_recheck(s);
+}
+
+void gw_deliver_recheck(struct gw_sess *s)
+{
+	s->caught_up = false;
+	gw_pump(s);
 }
 
 int gw_deliver_now(struct gw_sess *s, const Tern__Push *p)

@@ -3,7 +3,9 @@
  * PUSH: admission (token, size, expiry, rate), then group commit: every
  * push and deliver-ack of one loop iteration goes into one SQLite
  * transaction, and only once it is committed are the senders acked and
- * the recipients' sessions pumped. A failed commit nacks everything in it.
+ * the messages delivered: from the batch's memory to a recipient that is
+ * online and caught up (deliver.c), else read back from the store. A
+ * failed commit nacks everything in it.
  *
  * Nothing here records which session sent a push: a pending ack holds a
  * reference to the sender's session only until the commit answers it.
@@ -20,8 +22,19 @@ struct gw_pending {
 	struct gw_sess *from;		/* NULL once answered */
 	uint8_t msg_id[WIRE_MSG_ID_LEN];
 	uint8_t token[WIRE_TOKEN_LEN];
-	bool stored;			/* new row: pump the recipient */
+	bool stored;			/* new row: deliver it */
+	bool copied;			/* its payload is in the batch */
+	uint32_t flags;
+	uint64_t expiry_s;
+	int64_t seq;
+	size_t off, len;		/* payload, in gw_batch.data */
 };
+
+/* A batch keeps the payloads of messages for online devices, so that
+ * they are delivered without being read back from the store; past this
+ * size its buffer is given back after the commit.
+ */
+#define GW_BATCH_KEEP	(64 * 1024)
 
 struct gw_batch {
 	bool open;
@@ -30,6 +43,8 @@ struct gw_batch {
 	unsigned int n, cap;
 	struct gw_sess **acked;		/* sessions that deliver-acked */
 	unsigned int n_acked, cap_acked;
+	uint8_t *data;
+	size_t data_len, data_cap;
 };
 
 static struct gw_batch *batch(struct gw *gw)
@@ -103,16 +118,86 @@ static uint32_t store_error_nack(int err, uint32_t *retry_ms)
 	return TERN__NACK_REASON__NACK_INTERNAL;
 }
 
+static void token_nack(struct gw_sess *s, const uint8_t *msg_id, bool revoked)
+{
+	nack(s, msg_id,
+	     revoked ? TERN__NACK_REASON__NACK_REVOKED :
+	     TERN__NACK_REASON__NACK_UNKNOWN_TOKEN, 0,
+	     revoked ? "push token revoked" : "unknown push token");
+}
+
+/* no-store: to an online device at once, never to the store. */
+static void push_no_store(struct gw_sess *s, const Tern__Push *p)
+{
+	struct gw *gw = s->gw;
+	enum gw_token_state st;
+	struct gw_sess *to;
+	uint32_t retry;
+	int err;
+
+	err = gw_store_token_state(gw->store, p->token.data, &st);
+	if (err) {
+		uint32_t reason = store_error_nack(err, &retry);
+
+		nack(s, p->msg_id.data, reason, retry, "store error");
+		return;
+	}
+	if (st != GW_TOKEN_OK) {
+		token_nack(s, p->msg_id.data, st == GW_TOKEN_REVOKED);
+		return;
+	}
+	to = gw_sess_by_token(gw, p->token.data);
+	if (!to || to->state != SESS_READY || gw_deliver_now(to, p)) {
+		nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_OFFLINE, 0,
+		     "no-store and the recipient is offline");
+		return;
+	}
+	ack(s, p->msg_id.data);
+}
+
+/*
+ * Keep the payload of a message for a device that is online now: after
+ * the commit it goes out from memory. Without room it is read back from
+ * the store instead, so a failure here costs time, not the message.
+ */
+static bool batch_copy(struct gw *gw, struct gw_pending *pe,
+		       const Tern__Push *p)
+{
+	struct gw_batch *b = gw->batch;
+	struct gw_sess *to = gw_sess_by_token(gw, p->token.data);
+	size_t len = p->payload.len;
+
+	if (!to || to->state != SESS_READY)
+		return false;
+	if (b->data_cap - b->data_len < len) {
+		size_t cap = b->data_cap ? b->data_cap : 4096;
+		uint8_t *d;
+
+		while (cap - b->data_len < len)
+			cap *= 2;
+		d = realloc(b->data, cap);
+		if (!d)
+			return false;
+		b->data = d;
+		b->data_cap = cap;
+	}
+	if (len)
+		memcpy(b->data + b->data_len, p->payload.data, len);
+	pe->off = b->data_len;
+	pe->len = len;
+	b->data_len += len;
+	return true;
+}
+
 void gw_push(struct gw_sess *s, const Tern__Push *p)
 {
 	struct gw *gw = s->gw;
 	const struct gw_conf *c = &gw->conf;
 	uint64_t now_s = ev_wall_ms() / 1000, expiry;
-	enum gw_token_state st;
 	struct gw_pending *pe;
 	struct gw_batch *b;
 	uint32_t retry;
-	int64_t seq;
+	int64_t seq = 0;
 	int err;
 
 	gw->stats.pushes++;
@@ -135,31 +220,8 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 		     "expiry already past");
 		return;
 	}
-	err = gw_store_token_state(gw->store, p->token.data, &st);
-	if (err) {
-		uint32_t reason = store_error_nack(err, &retry);
-
-		nack(s, p->msg_id.data, reason, retry, "store error");
-		return;
-	}
-	if (st != GW_TOKEN_OK) {
-		nack(s, p->msg_id.data,
-		     st == GW_TOKEN_REVOKED ? TERN__NACK_REASON__NACK_REVOKED :
-		     TERN__NACK_REASON__NACK_UNKNOWN_TOKEN, 0,
-		     st == GW_TOKEN_REVOKED ? "push token revoked" :
-		     "unknown push token");
-		return;
-	}
 	if (p->flags & TERN__PUSH_FLAG__PUSH_F_NO_STORE) {
-		struct gw_sess *to = gw_sess_by_token(gw, p->token.data);
-
-		if (!to || to->state != SESS_READY ||
-		    gw_deliver_now(to, p)) {
-			nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_OFFLINE,
-			     0, "no-store and the recipient is offline");
-			return;
-		}
-		ack(s, p->msg_id.data);
+		push_no_store(s, p);
 		return;
 	}
 
@@ -168,6 +230,10 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 		err = gw_store_put(gw->store, p->token.data, p->msg_id.data,
 				   expiry, p->flags, p->payload.data,
 				   p->payload.len, c->max_queue, &seq);
+	if (err == -ENOENT || err == -EKEYREVOKED) {
+		token_nack(s, p->msg_id.data, err == -EKEYREVOKED);
+		return;
+	}
 	if (err == -EDQUOT) {
 		nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_QUEUE_FULL,
 		     0, "recipient's queue is full");
@@ -204,6 +270,10 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 	memcpy(pe->msg_id, p->msg_id.data, WIRE_MSG_ID_LEN);
 	memcpy(pe->token, p->token.data, WIRE_TOKEN_LEN);
 	pe->stored = err == 0;
+	pe->seq = seq;
+	pe->flags = p->flags;
+	pe->expiry_s = expiry;
+	pe->copied = pe->stored && batch_copy(gw, pe, p);
 }
 
 bool gw_batch_is_open(struct gw *gw)
@@ -266,16 +336,38 @@ void gw_flush(struct ev_after *a)
 			ack(pe->from, pe->msg_id);
 		sess_put(pe->from);
 	}
-	for (i = 0; !err && i < b->n; i++) {
+	for (i = 0; i < b->n; i++) {
+		struct gw_pending *pe = &b->v[i];
 		struct gw_sess *to;
+		struct gw_msg m = {
+			.seq = pe->seq,
+			.msg_id = pe->msg_id,
+			.expiry_s = pe->expiry_s,
+			.flags = pe->flags,
+			.payload = pe->copied ? b->data + pe->off : NULL,
+			.len = pe->copied ? pe->len : 0,
+		};
 
-		if (!b->v[i].stored)
+		to = gw_sess_by_token(gw, pe->token);
+		if (!to || to->state != SESS_READY)
 			continue;
-		to = gw_sess_by_token(gw, b->v[i].token);
-		if (to && to->state == SESS_READY)
-			gw_pump(to);
+		if (!err && pe->stored) {
+			gw_deliver_committed(to, &m);
+		} else if (err) {
+			/* Part of a failed batch may be on disk all the same
+			 * (a durable operation committed it): read the
+			 * recipient's queue again.
+			 */
+			gw_deliver_recheck(to);
+		}
 	}
 	b->n = 0;
+	b->data_len = 0;
+	if (b->data_cap > GW_BATCH_KEEP) {
+		free(b->data);
+		b->data = NULL;
+		b->data_cap = 0;
+	}
 	for (i = 0; i < b->n_acked; i++) {
 		if (b->acked[i]->state == SESS_READY)
 			gw_pump(b->acked[i]);
@@ -292,6 +384,7 @@ void gw_batch_free(struct gw *gw)
 		return;
 	free(b->v);
 	free(b->acked);
+	free(b->data);
 	free(b);
 	gw->batch = NULL;
 }

@@ -9,6 +9,7 @@
 #define TERN_GW_SESSION_H
 
 #include "gw.h"
+#include "store.h"
 
 enum sess_state { SESS_HELLO, SESS_READY, SESS_CLOSING };
 
@@ -33,10 +34,15 @@ struct gw_sess {
 	bool lost;			/* the transport has let go */
 	bool hashed;
 	bool pump_queued;
+	bool caught_up;			/* sent all stored up to last_seq */
 	uint8_t dkey[WIRE_KEY_LEN];
 	uint8_t token[WIRE_TOKEN_LEN];
 
-	/* Delivery: seq of the last message sent, ids in flight. */
+	/* Delivery: seq of the last message sent, ids in flight. Caught up:
+	 * nothing stored for the device after last_seq but what the
+	 * batch being committed holds, so that is sent from memory and
+	 * nothing needs to be read from the store.
+	 */
 	int64_t last_seq;
 	uint8_t (*inflight)[WIRE_MSG_ID_LEN];
 	unsigned int n_inflight;
@@ -80,6 +86,10 @@ int gw_batch_note_acked(struct gw *gw, struct gw_sess *s);
 
 /* deliver.c: DELIVER and DELIVER_ACK. */
 void gw_pump(struct gw_sess *s);
+/* A message for @s was just committed (its payload NULL if not kept). */
+void gw_deliver_committed(struct gw_sess *s, const struct gw_msg *m);
+/* What is stored for @s may have changed unseen: read it again. */
+void gw_deliver_recheck(struct gw_sess *s);
 void gw_deliver_ack(struct gw_sess *s, const Tern__DeliverAck *a);
 int gw_deliver_now(struct gw_sess *s, const Tern__Push *p);
 
