@@ -366,6 +366,11 @@ static int tu_take(struct gw *gw, int fd, SSL *ssl,
 	SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
 		     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 		     SSL_MODE_RELEASE_BUFFERS);
+	/* One read() for all the records that have come, not two per
+	 * record (header, then body). Only now: a kernel-transport
+	 * handshake must leave what follows it in the socket for kTLS.
+	 */
+	SSL_set_read_ahead(ssl, 1);
 	err = ev_fd_add(gw->loop, &c->ev, fd, EPOLLIN);
 	if (err) {
 		free(c);
