@@ -10,6 +10,8 @@
 #include <sqlite3.h>
 
 #include "gw.h"
+#include "sqlckpt.h"
+#include "store.h"
 
 void gw_log(struct gw *gw, int level, const char *fmt, ...)
 {
@@ -35,11 +37,16 @@ void gw_log_stats(struct gw *gw)
 {
 	struct mallinfo2 mi = mallinfo2();
 	const struct gw_stats *st = &gw->stats;
+	struct sqlckpt_stats ck = { 0 };
+
+	if (gw->store)
+		gw_store_ckpt_stats(gw->store, &ck);
 
 	fprintf(stderr, "<5>tern-gatewayd: stats: sessions %u (before hello "
 		"%u, in handshake %u); accepted %llu refused %llu tls-failed "
 		"%llu hellos %llu; pushes %llu acks %llu nacks %llu "
-		"delivered %llu; heap in use %zu bytes (SQLite %lld)\n",
+		"delivered %llu; heap in use %zu bytes (SQLite %lld); "
+		"WAL checkpoints %llu (failed %llu, by the loop %llu)\n",
 		gw->n_sess, gw->n_unauth, gw->n_hs,
 		(unsigned long long)st->accepted,
 		(unsigned long long)st->refused,
@@ -48,5 +55,7 @@ void gw_log_stats(struct gw *gw)
 		(unsigned long long)st->pushes, (unsigned long long)st->acks,
 		(unsigned long long)st->nacks,
 		(unsigned long long)st->delivered,
-		mi.uordblks + mi.hblkhd, (long long)sqlite3_memory_used());
+		mi.uordblks + mi.hblkhd, (long long)sqlite3_memory_used(),
+		(unsigned long long)ck.runs, (unsigned long long)ck.failed,
+		(unsigned long long)ck.owner_runs);
 }

@@ -16,6 +16,7 @@
 
 #include <openssl/rand.h>
 
+#include "sqlckpt.h"
 #include "sqldb.h"
 #include "store.h"
 
@@ -99,6 +100,7 @@ static const char *const sql[S_COUNT] = {
 struct gw_store {
 	struct sqldb d;
 	sqlite3_stmt *st[S_COUNT];
+	struct sqlckpt *ckpt;
 };
 
 /* A row of devices, by device key or by token. */
@@ -142,6 +144,12 @@ int gw_store_open(const char *dir, struct gw_store **out, char *err,
 		if (ret)
 			goto fail;
 	}
+	/* Commits stay short: the WAL goes back into the database
+	 * elsewhere, not in the commit that happens to fill it.
+	 */
+	ret = sqlckpt_start(&st->d, SQLCKPT_PAGES, &st->ckpt, err, errlen);
+	if (ret)
+		goto fail;
 	*out = st;
 	return 0;
 fail:
@@ -155,6 +163,7 @@ void gw_store_close(struct gw_store *st)
 
 	if (!st)
 		return;
+	sqlckpt_stop(st->ckpt);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	sqldb_close(&st->d);
@@ -523,4 +532,9 @@ int gw_store_queue_len(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN])
 	if (!ret)
 		return -ENOENT;
 	return dev.queued > INT32_MAX ? INT32_MAX : (int)dev.queued;
+}
+
+void gw_store_ckpt_stats(struct gw_store *st, struct sqlckpt_stats *out)
+{
+	sqlckpt_stats(st->ckpt, out);
 }

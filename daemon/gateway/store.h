@@ -26,7 +26,8 @@
  * reports for the whole batch, and a push nacked though stored is acked
  * as a duplicate when the sender retries).
  *
- * One struct gw_store belongs to one thread.
+ * One struct gw_store belongs to one thread; it runs another of its own,
+ * which copies the WAL back into the database (sqlckpt.h).
  */
 #ifndef TERN_GW_STORE_H
 #define TERN_GW_STORE_H
@@ -137,5 +138,9 @@ int gw_store_expire(struct gw_store *st, uint64_t now_s);
  * for an unknown token.
  */
 int gw_store_queue_len(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN]);
+
+/* The WAL checkpoints, which a thread of the store runs (sqlckpt.h). */
+struct sqlckpt_stats;
+void gw_store_ckpt_stats(struct gw_store *st, struct sqlckpt_stats *out);
 
 #endif /* TERN_GW_STORE_H */
