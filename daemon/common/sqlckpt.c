@@ -17,6 +17,7 @@ struct sqlckpt {
 	sqlite3 *db;			/* the thread's own connection */
 	pthread_t thread;
 	pthread_mutex_t lock;
+	pthread_mutex_t run;		/* held for each checkpoint */
 	pthread_cond_t wake;
 	unsigned int pages;
 	int last_wal;			/* WAL pages at the last wake-up */
@@ -29,7 +30,8 @@ struct sqlckpt {
  * WAL past SQLCKPT_CAP_FACTOR times the threshold means the thread never
  * caught up with the commits (the WAL only restarts once a checkpoint
  * has copied all of it): then the owner copies the rest itself, between
- * two of its commits, where nothing can be appended meanwhile.
+ * two of its commits, where nothing can be appended meanwhile. That
+ * bounds the WAL at the cap plus one commit.
  */
 static int on_commit(void *arg, sqlite3 *db, const char *name, int wal_pages)
 {
@@ -49,11 +51,16 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int wal_pages)
 		own = true;
 	pthread_mutex_unlock(&c->lock);
 	if (own) {
-		/* SQLITE_BUSY at once while the thread checkpoints. */
-		int rc = sqlite3_wal_checkpoint_v2(db, name,
-						   SQLITE_CHECKPOINT_PASSIVE,
-						   NULL, NULL);
+		int rc;
 
+		/* After the thread's run under way, if any: a PASSIVE
+		 * checkpoint does not wait for another one, it fails.
+		 */
+		pthread_mutex_lock(&c->run);
+		rc = sqlite3_wal_checkpoint_v2(db, name,
+					       SQLITE_CHECKPOINT_PASSIVE,
+					       NULL, NULL);
+		pthread_mutex_unlock(&c->run);
 		pthread_mutex_lock(&c->lock);
 		if (rc == SQLITE_OK)
 			c->st.owner_runs++;
@@ -73,9 +80,11 @@ static void checkpoint(struct sqlckpt *c)
 
 	for (i = 0; i < SQLCKPT_CHASE; i++) {
 		log = done = 0;
+		pthread_mutex_lock(&c->run);
 		rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
 					       SQLITE_CHECKPOINT_PASSIVE,
 					       &log, &done);
+		pthread_mutex_unlock(&c->run);
 		pthread_mutex_lock(&c->lock);
 		c->st.runs++;
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -150,6 +159,7 @@ int sqlckpt_start(struct sqldb *d, unsigned int pages, struct sqlckpt **out,
 	c->owner = d;
 	c->pages = pages ? pages : SQLCKPT_PAGES;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->run, NULL);
 	pthread_cond_init(&c->wake, NULL);
 	ret = open_conn(c, err, errlen);
 	if (ret)
@@ -171,6 +181,7 @@ int sqlckpt_start(struct sqldb *d, unsigned int pages, struct sqlckpt **out,
 fail:
 	sqlite3_close(c->db);
 	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->run);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return ret;
@@ -188,6 +199,7 @@ void sqlckpt_stop(struct sqlckpt *c)
 	pthread_join(c->thread, NULL);
 	sqlite3_close(c->db);
 	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->run);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
