@@ -12,6 +12,13 @@
  * that is not (a backlog, a full window, a transport queue over its
  * mark) reads its messages from the store, by seq, until a read comes
  * back short.
+ *
+ * A DELIVER_ACK frees its window slot at once, but is written to the
+ * store lazily: with the next batch of pushes, or GW_ACK_DELAY_MS later
+ * in a transaction of its own, and always before the store is read for
+ * a delivery. It needs no commit of its own: were it lost in a crash,
+ * the message would be delivered again, and the device drops what it
+ * already has. At low rates that halves the commits per message.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +29,17 @@
 
 /* Stop filling a transport that has this much queued towards its peer. */
 #define GW_QUEUE_HIGH	(256 * 1024)
+#define GW_ACK_DELAY_MS	50
+
+struct gw_acked {
+	uint8_t token[WIRE_TOKEN_LEN];
+	uint8_t msg_id[WIRE_MSG_ID_LEN];
+};
+
+struct gw_ackq {
+	struct gw_acked *v;
+	unsigned int n, cap;
+};
 
 static int send_deliver(struct gw_sess *s, const uint8_t *msg_id,
 			uint64_t expiry_s, uint32_t flags, const void *payload,
@@ -77,7 +95,7 @@ void gw_pump(struct gw_sess *s)
 	if (s->state != SESS_READY || s->lost || s->caught_up)
 		return;
 	if (gw_batch_is_open(gw)) {
-		gw_batch_note_acked(gw, s);
+		gw_batch_pump_later(gw, s);
 		return;
 	}
 	if (gw->t->ops->queued(s) > GW_QUEUE_HIGH)
@@ -85,6 +103,7 @@ void gw_pump(struct gw_sess *s)
 	room = gw->conf.window - s->n_inflight;
 	if (!room)
 		return;
+	gw_acks_write(gw);	/* what was acked is not read again */
 	n = gw_store_fetch(gw->store, s->token, s->last_seq, room,
 			   ev_wall_ms() / 1000, pump_one, s);
 	if (n < 0)
@@ -93,7 +112,7 @@ void gw_pump(struct gw_sess *s)
 		s->caught_up = true;
 }
 
-void gw_deliver_committed(struct gw_sess *s, const struct gw_msg *m)
+void gw_deliver_stored(struct gw_sess *s, const struct gw_msg *m)
 {
 	struct gw *gw = s->gw;
 
@@ -134,20 +153,97 @@ static void inflight_drop(struct gw_sess *s, const uint8_t *id)
 	}
 }
 
+/* Write the held acks in the open transaction; the queue is emptied. */
+static void acks_apply(struct gw *gw, struct gw_ackq *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < q->n; i++)
+		gw_store_delivered(gw->store, q->v[i].token, q->v[i].msg_id);
+	q->n = 0;
+}
+
+void gw_acks_write(struct gw *gw)
+{
+	struct gw_ackq *q = gw->ackq;
+	int err;
+
+	if (!q || !q->n)
+		return;
+	ev_timer_stop(gw->loop, &gw->ack_timer);
+	if (gw_batch_is_open(gw)) {
+		acks_apply(gw, q);	/* committed with the batch */
+		return;
+	}
+	err = gw_store_begin(gw->store);
+	if (!err) {
+		acks_apply(gw, q);
+		err = gw_store_commit(gw->store);
+	}
+	if (err) {
+		/* Delivered again later; the devices drop duplicates. */
+		gw_log(gw, GW_ERR, "recording deliveries failed: %s",
+		       gw_store_error(gw->store));
+		q->n = 0;
+	}
+}
+
+static void acks_due(struct ev_timer *t)
+{
+	struct gw *gw = (void *)((char *)t - offsetof(struct gw, ack_timer));
+
+	gw_acks_write(gw);
+}
+
+static int acks_hold(struct gw *gw, const uint8_t *token, const uint8_t *id)
+{
+	struct gw_ackq *q = gw->ackq;
+
+	if (!q) {
+		q = calloc(1, sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		gw->ackq = q;
+	}
+	if (q->n == q->cap) {
+		unsigned int cap = q->cap ? 2 * q->cap : 64;
+		struct gw_acked *v = realloc(q->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		q->v = v;
+		q->cap = cap;
+	}
+	memcpy(q->v[q->n].token, token, WIRE_TOKEN_LEN);
+	memcpy(q->v[q->n].msg_id, id, WIRE_MSG_ID_LEN);
+	q->n++;
+	if (!ev_timer_armed(&gw->ack_timer)) {
+		gw->ack_timer.fn = acks_due;
+		ev_timer_in(gw->loop, &gw->ack_timer, GW_ACK_DELAY_MS);
+	}
+	return 0;
+}
+
+void gw_acks_free(struct gw *gw)
+{
+	if (!gw->ackq)
+		return;
+	free(gw->ackq->v);
+	free(gw->ackq);
+	gw->ackq = NULL;
+}
+
 void gw_deliver_ack(struct gw_sess *s, const Tern__DeliverAck *a)
 {
 	struct gw *gw = s->gw;
 	size_t i;
-	int err;
 
-	err = gw_batch_note_acked(gw, s);
 	for (i = 0; i < a->n_msg_id; i++) {
 		inflight_drop(s, a->msg_id[i].data);
-		/* Without a transaction the ack is only applied later: the
-		 * device dedupes what it is sent again.
-		 */
-		if (!err)
+		/* Without memory, at once (a transaction of its own). */
+		if (acks_hold(gw, s->token, a->msg_id[i].data))
 			gw_store_delivered(gw->store, s->token,
 					   a->msg_id[i].data);
 	}
+	gw_pump(s);		/* the window has room again */
 }

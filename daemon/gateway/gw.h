@@ -21,6 +21,7 @@
 struct gw_store;
 struct gw_sess;
 struct gw_transport;
+struct gw_ackq;
 
 enum gw_tmode { GW_T_AUTO, GW_T_USER, GW_T_KERNEL };
 
@@ -70,7 +71,11 @@ struct gw {
 
 	/* Group commit: pushes and deliver-acks of one loop iteration. */
 	struct gw_batch *batch;
-	struct ev_after flush;
+	struct ev_after flush;		/* early deliveries, then: */
+	struct ev_after commit;
+	/* DELIVER_ACKs not yet written: with the next batch, or soon. */
+	struct gw_ackq *ackq;
+	struct ev_timer ack_timer;
 	struct ev_timer sweep;
 	struct ev_timer overload;
 

@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	gw.flush.fn = gw_flush;
+	gw.commit.fn = gw_commit;
 	gw.sweep.fn = sweep;
 	gw.tls = tls_server_ctx(gw.conf.cert, gw.conf.key, err, sizeof(err));
 	if (!gw.tls)
@@ -189,17 +190,19 @@ int main(int argc, char **argv)
 	ret = evloop_run(gw.loop);
 	gw_log(&gw, GW_INFO, "shutting down");
 	gw_listen_close(&gw);
-	gw_flush(&gw.flush);
+	gw_batch_finish(&gw);
 	if (!gw.t->keeps_sessions)
 		close_all(&gw);
 	/* Let the closes go out, for a second at most. */
 	for (i = 0; i < 20 && gw.n_sess && !gw.t->keeps_sessions; i++)
 		evloop_run_once(gw.loop, 50);
-	gw_flush(&gw.flush);
+	gw_batch_finish(&gw);
+	gw_acks_write(&gw);
 	gw.t->shutdown(&gw);
 	evloop_run_once(gw.loop, 0);	/* the reaps */
 	gw.t->destroy(&gw);
 	gw_batch_free(&gw);
+	gw_acks_free(&gw);
 	gw_store_close(gw.store);
 	SSL_CTX_free(gw.tls);
 	free(gw.by_token);

@@ -2,10 +2,10 @@
 /*
  * PUSH: admission (token, size, expiry, rate), then group commit: every
  * push and deliver-ack of one loop iteration goes into one SQLite
- * transaction, and only once it is committed are the senders acked and
- * the messages delivered: from the batch's memory to a recipient that is
- * online and caught up (deliver.c), else read back from the store. A
- * failed commit nacks everything in it.
+ * transaction, and only once it is committed are the senders acked. A
+ * recipient that is online and caught up (deliver.c) is sent its message
+ * from the batch's memory while the commit runs; others read it back
+ * from the store after. A failed commit nacks everything in it.
  *
  * Nothing here records which session sent a push: a pending ack holds a
  * reference to the sender's session only until the commit answers it.
@@ -24,9 +24,11 @@ struct gw_pending {
 	uint8_t token[WIRE_TOKEN_LEN];
 	bool stored;			/* new row: deliver it */
 	bool copied;			/* its payload is in the batch */
+	bool sent;			/* before the commit, from memory */
 	uint32_t flags;
 	uint64_t expiry_s;
 	int64_t seq;
+	int64_t prev_seq;		/* the recipient's, before it */
 	size_t off, len;		/* payload, in gw_batch.data */
 };
 
@@ -38,10 +40,12 @@ struct gw_pending {
 
 struct gw_batch {
 	bool open;
+	bool flushing;			/* first half done, commit queued */
 	int err;			/* first store error of the batch */
 	struct gw_pending *v;
 	unsigned int n, cap;
-	struct gw_sess **acked;		/* sessions that deliver-acked */
+	unsigned int n_early;		/* handed on before the commit */
+	struct gw_sess **acked;		/* sessions to pump after commit */
 	unsigned int n_acked, cap_acked;
 	uint8_t *data;
 	size_t data_len, data_cap;
@@ -270,6 +274,7 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 	memcpy(pe->msg_id, p->msg_id.data, WIRE_MSG_ID_LEN);
 	memcpy(pe->token, p->token.data, WIRE_TOKEN_LEN);
 	pe->stored = err == 0;
+	pe->sent = false;
 	pe->seq = seq;
 	pe->flags = p->flags;
 	pe->expiry_s = expiry;
@@ -281,8 +286,10 @@ bool gw_batch_is_open(struct gw *gw)
 	return gw->batch && gw->batch->open;
 }
 
-/* A session that deliver-acked inside the batch is pumped after commit. */
-int gw_batch_note_acked(struct gw *gw, struct gw_sess *s)
+/* A session that would read the store while the batch is open does it
+ * after the commit, so that it sees what the batch stores.
+ */
+int gw_batch_pump_later(struct gw *gw, struct gw_sess *s)
 {
 	struct gw_batch *b;
 	int err = batch_open(gw);
@@ -304,9 +311,85 @@ int gw_batch_note_acked(struct gw *gw, struct gw_sess *s)
 	return 0;
 }
 
+static struct gw_msg pending_msg(const struct gw_batch *b,
+				  const struct gw_pending *pe)
+{
+	struct gw_msg m = {
+		.seq = pe->seq,
+		.msg_id = pe->msg_id,
+		.expiry_s = pe->expiry_s,
+		.flags = pe->flags,
+		.payload = pe->copied ? b->data + pe->off : NULL,
+		.len = pe->copied ? pe->len : 0,
+	};
+
+	return m;
+}
+
+/* Hand the batch's messages from @from on to their recipients' sessions. */
+static void deliver_pending(struct gw *gw, struct gw_batch *b,
+			    unsigned int from)
+{
+	unsigned int i;
+
+	for (i = from; i < b->n; i++) {
+		struct gw_pending *pe = &b->v[i];
+		struct gw_msg m = pending_msg(b, pe);
+		struct gw_sess *to;
+
+		if (!pe->stored)
+			continue;
+		to = gw_sess_by_token(gw, pe->token);
+		if (!to || to->state != SESS_READY)
+			continue;
+		pe->prev_seq = to->last_seq;
+		gw_deliver_stored(to, &m);
+		pe->sent = to->last_seq != pe->prev_seq;
+	}
+}
+
+/*
+ * First half of the flush: a caught-up recipient is sent its message now,
+ * before the commit, so that the DELIVER is on its way while the commit
+ * (an fsync) runs; the commit is the next after-callback, queued behind
+ * the transports' flushes. An uncommitted message may thus reach a
+ * device: if the commit then fails, its sender is nacked and retries with
+ * the same id, and the device drops the second copy. What the sender is
+ * told is unchanged: acked only once on disk.
+ */
 void gw_flush(struct ev_after *a)
 {
 	struct gw *gw = (void *)((char *)a - offsetof(struct gw, flush));
+	struct gw_batch *b = gw->batch;
+
+	if (!b || !b->open || b->flushing)
+		return;
+	b->flushing = true;
+	deliver_pending(gw, b, 0);
+	b->n_early = b->n;
+	ev_after(gw->loop, &gw->commit);
+}
+
+/* A failed commit: the seqs sent early may be given out again. */
+static void undo_early(struct gw *gw, struct gw_batch *b)
+{
+	unsigned int i;
+
+	for (i = b->n_early; i-- > 0;) {
+		struct gw_pending *pe = &b->v[i];
+		struct gw_sess *to;
+
+		if (!pe->sent)
+			continue;
+		to = gw_sess_by_token(gw, pe->token);
+		if (to && to->last_seq > pe->prev_seq)
+			to->last_seq = pe->prev_seq;
+	}
+}
+
+void gw_commit(struct ev_after *a)
+{
+	struct gw *gw = (void *)((char *)a - offsetof(struct gw, commit));
 	struct gw_batch *b = gw->batch;
 	unsigned int i;
 	uint32_t retry = 0, reason = 0;
@@ -314,7 +397,9 @@ void gw_flush(struct ev_after *a)
 
 	if (!b || !b->open)
 		return;
+	gw_acks_write(gw);	/* the DELIVER_ACKs held go with it */
 	b->open = false;
+	b->flushing = false;
 	err = b->err;
 	if (err)
 		gw_store_rollback(gw->store);
@@ -336,32 +421,25 @@ void gw_flush(struct ev_after *a)
 			ack(pe->from, pe->msg_id);
 		sess_put(pe->from);
 	}
-	for (i = 0; i < b->n; i++) {
-		struct gw_pending *pe = &b->v[i];
-		struct gw_sess *to;
-		struct gw_msg m = {
-			.seq = pe->seq,
-			.msg_id = pe->msg_id,
-			.expiry_s = pe->expiry_s,
-			.flags = pe->flags,
-			.payload = pe->copied ? b->data + pe->off : NULL,
-			.len = pe->copied ? pe->len : 0,
-		};
+	if (!err) {
+		/* What joined the batch after its first half. */
+		deliver_pending(gw, b, b->n_early);
+	} else {
+		undo_early(gw, b);
+		/* Part of a failed batch may be on disk all the same (a
+		 * durable operation committed it): the recipients read
+		 * their queues again.
+		 */
+		for (i = 0; i < b->n; i++) {
+			struct gw_sess *to = gw_sess_by_token(gw,
+							      b->v[i].token);
 
-		to = gw_sess_by_token(gw, pe->token);
-		if (!to || to->state != SESS_READY)
-			continue;
-		if (!err && pe->stored) {
-			gw_deliver_committed(to, &m);
-		} else if (err) {
-			/* Part of a failed batch may be on disk all the same
-			 * (a durable operation committed it): read the
-			 * recipient's queue again.
-			 */
-			gw_deliver_recheck(to);
+			if (to && to->state == SESS_READY)
+				gw_deliver_recheck(to);
 		}
 	}
 	b->n = 0;
+	b->n_early = 0;
 	b->data_len = 0;
 	if (b->data_cap > GW_BATCH_KEEP) {
 		free(b->data);
@@ -374,6 +452,12 @@ void gw_flush(struct ev_after *a)
 		sess_put(b->acked[i]);
 	}
 	b->n_acked = 0;
+}
+
+void gw_batch_finish(struct gw *gw)
+{
+	gw_flush(&gw->flush);
+	gw_commit(&gw->commit);
 }
 
 void gw_batch_free(struct gw *gw)

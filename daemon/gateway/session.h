@@ -79,18 +79,28 @@ struct gw_sess *gw_sess_by_token(struct gw *gw, const uint8_t *token);
 /* push.c: PUSH and group commit. */
 void gw_push(struct gw_sess *s, const Tern__Push *p);
 void gw_flush(struct ev_after *a);
+void gw_commit(struct ev_after *a);
+/* Both halves of the flush, now (at exit). */
+void gw_batch_finish(struct gw *gw);
 void gw_batch_free(struct gw *gw);
 bool gw_batch_is_open(struct gw *gw);
 /* Join the iteration's transaction; @s is pumped after it commits. */
-int gw_batch_note_acked(struct gw *gw, struct gw_sess *s);
+int gw_batch_pump_later(struct gw *gw, struct gw_sess *s);
 
 /* deliver.c: DELIVER and DELIVER_ACK. */
 void gw_pump(struct gw_sess *s);
-/* A message for @s was just committed (its payload NULL if not kept). */
-void gw_deliver_committed(struct gw_sess *s, const struct gw_msg *m);
+/* A message for @s is stored, in the batch being committed or already
+ * (its payload NULL if not kept in memory).
+ */
+void gw_deliver_stored(struct gw_sess *s, const struct gw_msg *m);
 /* What is stored for @s may have changed unseen: read it again. */
 void gw_deliver_recheck(struct gw_sess *s);
 void gw_deliver_ack(struct gw_sess *s, const Tern__DeliverAck *a);
+/* Write the DELIVER_ACKs held in memory: into the open batch, or in a
+ * transaction of their own. At exit too.
+ */
+void gw_acks_write(struct gw *gw);
+void gw_acks_free(struct gw *gw);
 int gw_deliver_now(struct gw_sess *s, const Tern__Push *p);
 
 #endif /* TERN_GW_SESSION_H */
