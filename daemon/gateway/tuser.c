@@ -35,6 +35,7 @@ struct tu_conn {
 	struct ev_timer live;		/* liveness and linger */
 	struct ev_timer partial;	/* partial-frame deadline */
 	struct ev_after flush;
+	struct ev_after more;		/* records read ahead, not yet fed */
 	struct ev_after reap;
 	uint64_t last_rx_ms;
 	uint32_t live_ms;		/* 0: not yet known */
@@ -232,8 +233,19 @@ static void tu_read(struct tu_conn *c)
 	uint8_t buf[TU_READ_CHUNK];
 	int i;
 
-	for (i = 0; i < TU_READS && !c->dead && !c->closing; i++) {
-		int n = SSL_read(c->ssl, buf, sizeof(buf));
+	for (i = 0; !c->dead && !c->closing; i++) {
+		int n;
+
+		if (i == TU_READS) {
+			/* Read ahead, records may wait in OpenSSL with the
+			 * socket empty: epoll would never say so. Later in
+			 * this iteration, after the other connections.
+			 */
+			if (SSL_has_pending(c->ssl))
+				ev_after(c->gw->loop, &c->more);
+			return;
+		}
+		n = SSL_read(c->ssl, buf, sizeof(buf));
 
 		if (n > 0) {
 			c->last_rx_ms = ev_now_ms();
@@ -255,6 +267,14 @@ static void tu_read(struct tu_conn *c)
 			return;
 		}
 	}
+}
+
+static void tu_more(struct ev_after *a)
+{
+	struct tu_conn *c = tu_of(a, more);
+
+	if (!c->dead)
+		tu_read(c);
 }
 
 static void tu_event(struct ev_fd *ev, uint32_t events)
@@ -358,6 +378,7 @@ static int tu_take(struct gw *gw, int fd, SSL *ssl,
 	c->live.fn = tu_live_fire;
 	c->partial.fn = tu_partial_fire;
 	c->flush.fn = tu_flush;
+	c->more.fn = tu_more;
 	c->reap.fn = tu_reap;
 	c->ev.fn = tu_event;
 	/* Most sessions are idle most of the time: no record buffers

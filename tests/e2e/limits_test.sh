@@ -40,7 +40,7 @@ if [ "$(id -u)" != 0 ]; then
 	ktap_set_plan 0
 	ktap_exit_fail_msg "needs root for network namespaces"
 fi
-ktap_set_plan 21
+ktap_set_plan 22
 
 # 5,000 sessions are 5,000 descriptors in storm, and as many in the gateway
 # on the user transport; both raise their soft limit to the hard one.
@@ -302,7 +302,7 @@ mkdir -p "$SMALL"
 trap 'umount -l "$SMALL" 2>/dev/null; e2e_cleanup' EXIT
 if [ -z "${TERN_LIMITS_MNTNS:-}" ] ||
    ! mount -t tmpfs -o size=2m,mode=0700 tern-limits "$SMALL"; then
-	for _ in 1 2 3 4; do
+	for _ in 1 2 3 4 5; do
 		ktap_test_skip "disk full: no private mount namespace with a tmpfs"
 	done
 else
@@ -339,6 +339,26 @@ else
 	echo "# acked $n, delivered $(wc -w <<<"$got")"
 	check "disk full: everything acked, and nothing else, is delivered" \
 		"^$want\$" "$got"
+	# A device online while the disk is full: a push whose commit fails
+	# may reach it (deliveries leave while the commit runs, and its
+	# sender retries), and what comes once the disk is freed reaches it
+	# in the same session (the failed commits wound its cursor back).
+	tok_o=$(token_of o)
+	h0=$(gw_hellos)
+	probe o -w 8000 recv 1000 >"$WORK/online-full.out" &
+	rpid=$!
+	wait_hellos "$h0" || echo "# device o did not come online within 10 s"
+	dd if=/dev/zero of="$SMALL/fill" bs=64k 2>/dev/null
+	dd if=/dev/zero of="$SMALL/fill2" bs=4k 2>/dev/null
+	full=$(probe a push "$tok_o" 20 tag=o size=4000)
+	rm -f "$SMALL/fill" "$SMALL/fill2"
+	out=$(probe a push "$tok_o" 3 tag=p)
+	wait "$rpid"
+	got=$(awk '$3 ~ /^p/ {print $3}' "$WORK/online-full.out" | tr '\n' ' ')
+	echo "# device online, disk full: $full; then $out; it got $(wc -l <"$WORK/online-full.out") messages"
+	answered=$(awk '{print $2 + $4}' <<<"$full")
+	check "disk full, device online: all 20 pushes answered; once freed, pushes reach the device in the same session" \
+		'^20\|p0 p1 p2 \|acked 3 nacked 0' "$answered|$got|$out"
 	gw_stop TERM
 	check "disk full: the gateway never crashed (clean exit)" '^0$' "$?"
 	gw_start
