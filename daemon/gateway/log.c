@@ -46,7 +46,8 @@ void gw_log_stats(struct gw *gw)
 		"%u, in handshake %u); accepted %llu refused %llu tls-failed "
 		"%llu hellos %llu; pushes %llu acks %llu nacks %llu "
 		"delivered %llu; heap in use %zu bytes (SQLite %lld); "
-		"WAL checkpoints %llu (failed %llu, by the loop %llu)\n",
+		"WAL checkpoints %llu (failed %llu, by the loop %llu); "
+		"frame-send %llu (blocked %llu, retried %llu)\n",
 		gw->n_sess, gw->n_unauth, gw->n_hs,
 		(unsigned long long)st->accepted,
 		(unsigned long long)st->refused,
@@ -57,5 +58,8 @@ void gw_log_stats(struct gw *gw)
 		(unsigned long long)st->delivered,
 		mi.uordblks + mi.hblkhd, (long long)sqlite3_memory_used(),
 		(unsigned long long)ck.runs, (unsigned long long)ck.failed,
-		(unsigned long long)ck.owner_runs);
+		(unsigned long long)ck.owner_runs,
+		(unsigned long long)st->ksends,
+		(unsigned long long)st->kblocked,
+		(unsigned long long)st->kretries);
 }

@@ -258,6 +258,7 @@ static void tk_send_run(struct ev_after *a)
 	if (!n)
 		return;
 	err = tern_nl_frame_send(tk.nl, f, n, res, &nres);
+	tk.gw->stats.ksends++;
 	tk_requested();
 	if (err < 0)
 		gw_log(tk.gw, GW_ERR, "frame-send: %s", tern_nl_error(tk.nl));
@@ -278,6 +279,7 @@ static void tk_send_run(struct ev_after *a)
 		progress += taken;
 		if (res[i].error == -EAGAIN) {
 			c->blocked = true;	/* conn-writable comes */
+			tk.gw->stats.kblocked++;
 		} else if (res[i].error) {
 			/* The connection is going down: conn-down follows,
 			 * and what it was sent is the sender's to retry.
@@ -290,10 +292,12 @@ static void tk_send_run(struct ev_after *a)
 	for (c = tk.work; c; c = c->wnext) {
 		if (c->dead || !c->out.len || c->blocked)
 			continue;
-		if (progress)
+		if (progress) {
 			ev_after(tk.gw->loop, &tk.send_after);
-		else		/* the request failed: try again soon */
+		} else {	/* the request failed: try again soon */
+			tk.gw->stats.kretries++;
 			ev_timer_in(tk.gw->loop, &tk.resend, TK_RESEND_MS);
+		}
 		break;
 	}
 }
