@@ -17,6 +17,7 @@
 #include "backoff.h"
 #include "session.h"
 #include "store.h"
+#include "wire.h"
 
 struct gw_pending {
 	struct gw_sess *from;		/* NULL once answered */
@@ -47,8 +48,7 @@ struct gw_batch {
 	unsigned int n_early;		/* handed on before the commit */
 	struct gw_sess **acked;		/* sessions to pump after commit */
 	unsigned int n_acked, cap_acked;
-	uint8_t *data;
-	size_t data_len, data_cap;
+	struct wbuf data;		/* payloads of copied messages */
 };
 
 static struct gw_batch *batch(struct gw *gw)
@@ -167,29 +167,22 @@ static void push_no_store(struct gw_sess *s, const Tern__Push *p)
 static bool batch_copy(struct gw *gw, struct gw_pending *pe,
 		       const Tern__Push *p)
 {
-	struct gw_batch *b = gw->batch;
+	struct wbuf *d = &gw->batch->data;
 	struct gw_sess *to = gw_sess_by_token(gw, p->token.data);
 	size_t len = p->payload.len;
+	uint8_t *dst;
 
-	if (!to || to->state != SESS_READY)
+	/* Only a caught-up session takes a message from memory. */
+	if (!to || to->state != SESS_READY || !to->caught_up)
 		return false;
-	if (b->data_cap - b->data_len < len) {
-		size_t cap = b->data_cap ? b->data_cap : 4096;
-		uint8_t *d;
-
-		while (cap - b->data_len < len)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return false;
-		b->data = d;
-		b->data_cap = cap;
-	}
+	dst = wbuf_reserve(d, len);
+	if (!dst)
+		return false;
 	if (len)
-		memcpy(b->data + b->data_len, p->payload.data, len);
-	pe->off = b->data_len;
+		memcpy(dst, p->payload.data, len);
+	pe->off = d->len;
 	pe->len = len;
-	b->data_len += len;
+	d->len += len;
 	return true;
 }
 
@@ -319,7 +312,7 @@ static struct gw_msg pending_msg(const struct gw_batch *b,
 		.msg_id = pe->msg_id,
 		.expiry_s = pe->expiry_s,
 		.flags = pe->flags,
-		.payload = pe->copied ? b->data + pe->off : NULL,
+		.payload = pe->copied ? b->data.data + pe->off : NULL,
 		.len = pe->copied ? pe->len : 0,
 	};
 
@@ -440,12 +433,9 @@ void gw_commit(struct ev_after *a)
 	}
 	b->n = 0;
 	b->n_early = 0;
-	b->data_len = 0;
-	if (b->data_cap > GW_BATCH_KEEP) {
-		free(b->data);
-		b->data = NULL;
-		b->data_cap = 0;
-	}
+	b->data.len = 0;
+	if (b->data.cap > GW_BATCH_KEEP)
+		wbuf_free(&b->data);
 	for (i = 0; i < b->n_acked; i++) {
 		if (b->acked[i]->state == SESS_READY)
 			gw_pump(b->acked[i]);
@@ -468,7 +458,7 @@ void gw_batch_free(struct gw *gw)
 		return;
 	free(b->v);
 	free(b->acked);
-	free(b->data);
+	wbuf_free(&b->data);
 	free(b);
 	gw->batch = NULL;
 }
