@@ -83,13 +83,13 @@ static long long file_size(const char *path)
 	return stat(path, &sb) ? -1 : (long long)sb.st_size;
 }
 
-static long long rows(struct sqldb *d)
+/* The first column of the first row of @sql, or -1. */
+static long long query_int(struct sqldb *d, const char *sql)
 {
 	sqlite3_stmt *s;
 	long long n = -1;
 
-	if (sqlite3_prepare_v2(d->db, "SELECT count(*) FROM t", -1, &s,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(d->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
@@ -97,18 +97,14 @@ static long long rows(struct sqldb *d)
 	return n;
 }
 
+static long long rows(struct sqldb *d)
+{
+	return query_int(d, "SELECT count(*) FROM t");
+}
+
 static long long page_size(struct sqldb *d)
 {
-	sqlite3_stmt *s;
-	long long n = -1;
-
-	if (sqlite3_prepare_v2(d->db, "PRAGMA page_size", -1, &s,
-			       NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
+	return query_int(d, "PRAGMA page_size");
 }
 
 /* Until the checkpointer has run @runs times (10 s at most). */
