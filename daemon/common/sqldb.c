@@ -475,6 +475,16 @@ int sqldb_op_end(struct sqldb *d, int ret)
 		abort_txn(d);
 		return err;
 	}
+	if (d->flush) {
+		err = d->flush(d->flush_arg);
+		if (err) {
+			snprintf(d->err, sizeof(d->err),
+				 "%s: flushing the WAL: %s", d->name,
+				 strerror(-err));
+			return err == -ENOSPC || err == -EDQUOT ?
+			       -ENOSPC : -EIO;
+		}
+	}
 	return ret;
 }
 

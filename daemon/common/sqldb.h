@@ -36,6 +36,14 @@ struct sqldb {
 	int batch_err;		/* what ended the batch's transaction */
 	sqlite3_stmt *begin, *commit, *rollback;
 	sqlite3_stmt *sp, *sp_release, *sp_rollback;
+	/*
+	 * Set while a syncer flushes the WAL (sqlsync.h): the connection
+	 * runs at synchronous=NORMAL, a batch's commit is flushed when its
+	 * owner asks, and @flush makes any other commit durable before it
+	 * returns, as synchronous=FULL would.
+	 */
+	int (*flush)(void *arg);
+	void *flush_arg;
 	char err[SQLDB_ERRLEN];
 };
 
@@ -64,7 +72,10 @@ const char *sqldb_error(const struct sqldb *d);
  */
 int sqldb_fail(struct sqldb *d, const char *what, int rc);
 
-/* Batches. begin: -EBUSY if one is open. commit: -EINVAL if none is. */
+/*
+ * Batches. begin: -EBUSY if one is open. commit: -EINVAL if none is. With
+ * a syncer, the commit is flushed only when its owner asks (sqlsync.h).
+ */
 int sqldb_begin(struct sqldb *d);
 int sqldb_commit(struct sqldb *d);
 void sqldb_rollback(struct sqldb *d);
