@@ -22,6 +22,7 @@ struct gw_store;
 struct gw_sess;
 struct gw_transport;
 struct gw_ackq;
+struct gw_durable;
 
 enum gw_tmode { GW_T_AUTO, GW_T_USER, GW_T_KERNEL };
 
@@ -81,11 +82,14 @@ struct gw {
 	/* DELIVER_ACKs not yet written: with the next batch, or soon. */
 	struct gw_ackq *ackq;
 	struct ev_timer ack_timer;
+	/* ACKs waiting for their batch's flush to disk. */
+	struct gw_durable *durable;
 	struct ev_timer sweep;
 	struct ev_timer overload;
 
 	struct gw_stats stats;
 	bool stopping;
+	bool failed;			/* the store failed: exit non-zero */
 };
 
 /*

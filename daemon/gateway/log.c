@@ -11,6 +11,7 @@
 
 #include "gw.h"
 #include "sqlckpt.h"
+#include "sqlsync.h"
 #include "store.h"
 
 void gw_log(struct gw *gw, int level, const char *fmt, ...)
@@ -38,15 +39,19 @@ void gw_log_stats(struct gw *gw)
 	struct mallinfo2 mi = mallinfo2();
 	const struct gw_stats *st = &gw->stats;
 	struct sqlckpt_stats ck = { 0 };
+	struct sqlsync_stats sy = { 0 };
 
-	if (gw->store)
+	if (gw->store) {
 		gw_store_ckpt_stats(gw->store, &ck);
+		gw_store_sync_stats(gw->store, &sy);
+	}
 
 	fprintf(stderr, "<5>tern-gatewayd: stats: sessions %u (before hello "
 		"%u, in handshake %u); accepted %llu refused %llu tls-failed "
 		"%llu hellos %llu; pushes %llu acks %llu nacks %llu "
 		"delivered %llu; heap in use %zu bytes (SQLite %lld); "
 		"WAL checkpoints %llu (failed %llu, by the loop %llu); "
+		"WAL flushes %llu for %llu commits; "
 		"frame-send %llu (blocked %llu, retried %llu)\n",
 		gw->n_sess, gw->n_unauth, gw->n_hs,
 		(unsigned long long)st->accepted,
@@ -59,6 +64,7 @@ void gw_log_stats(struct gw *gw)
 		mi.uordblks + mi.hblkhd, (long long)sqlite3_memory_used(),
 		(unsigned long long)ck.runs, (unsigned long long)ck.failed,
 		(unsigned long long)ck.owner_runs,
+		(unsigned long long)sy.syncs, (unsigned long long)sy.requests,
 		(unsigned long long)st->ksends,
 		(unsigned long long)st->kblocked,
 		(unsigned long long)st->kretries);

@@ -174,6 +174,11 @@ int main(int argc, char **argv)
 		goto fail_msg;
 	if (gw_store_open(gw.conf.data, &gw.store, err, sizeof(err)))
 		goto fail_msg;
+	ret = gw_durable_init(&gw);
+	if (ret) {
+		snprintf(err, sizeof(err), "store flush: %s", strerror(-ret));
+		goto fail_msg;
+	}
 	if (pick_transport(&gw, err, sizeof(err)))
 		goto fail_msg;
 	ret = setup_signals(&gw);
@@ -198,6 +203,7 @@ int main(int argc, char **argv)
 		evloop_run_once(gw.loop, 50);
 	gw_batch_finish(&gw);
 	gw_acks_write(&gw);
+	gw_durable_free(&gw);
 	gw.t->shutdown(&gw);
 	evloop_run_once(gw.loop, 0);	/* the reaps */
 	gw.t->destroy(&gw);
@@ -208,12 +214,13 @@ int main(int argc, char **argv)
 	free(gw.by_token);
 	evloop_free(gw.loop);
 	gw_conf_free(&gw.conf);
-	return ret ? 1 : 0;
+	return ret || gw.failed ? 1 : 0;
 
 fail_msg:
 	fprintf(stderr, "tern-gatewayd: %s\n", err);
 	if (gw.t)
 		gw.t->destroy(&gw);
+	gw_durable_free(&gw);
 	gw_store_close(gw.store);
 	SSL_CTX_free(gw.tls);
 	evloop_free(gw.loop);

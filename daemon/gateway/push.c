@@ -77,7 +77,7 @@ static int batch_open(struct gw *gw)
 	return 0;
 }
 
-static void nack(struct gw_sess *s, const uint8_t *msg_id, int reason,
+void gw_nack(struct gw_sess *s, const uint8_t *msg_id, int reason,
 		 uint32_t retry_ms, const char *detail)
 {
 	Tern__Nack n = TERN__NACK__INIT;
@@ -90,7 +90,7 @@ static void nack(struct gw_sess *s, const uint8_t *msg_id, int reason,
 	sess_send(s, WIRE_NACK, &n.base);
 }
 
-static void ack(struct gw_sess *s, const uint8_t *msg_id)
+void gw_ack(struct gw_sess *s, const uint8_t *msg_id)
 {
 	Tern__Ack a = TERN__ACK__INIT;
 
@@ -124,7 +124,7 @@ static uint32_t store_error_nack(int err, uint32_t *retry_ms)
 
 static void token_nack(struct gw_sess *s, const uint8_t *msg_id, bool revoked)
 {
-	nack(s, msg_id,
+	gw_nack(s, msg_id,
 	     revoked ? TERN__NACK_REASON__NACK_REVOKED :
 	     TERN__NACK_REASON__NACK_UNKNOWN_TOKEN, 0,
 	     revoked ? "push token revoked" : "unknown push token");
@@ -143,7 +143,7 @@ static void push_no_store(struct gw_sess *s, const Tern__Push *p)
 	if (err) {
 		uint32_t reason = store_error_nack(err, &retry);
 
-		nack(s, p->msg_id.data, reason, retry, "store error");
+		gw_nack(s, p->msg_id.data, reason, retry, "store error");
 		return;
 	}
 	if (st != GW_TOKEN_OK) {
@@ -152,11 +152,11 @@ static void push_no_store(struct gw_sess *s, const Tern__Push *p)
 	}
 	to = gw_sess_by_token(gw, p->token.data);
 	if (!to || to->state != SESS_READY || gw_deliver_now(to, p)) {
-		nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_OFFLINE, 0,
+		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_OFFLINE, 0,
 		     "no-store and the recipient is offline");
 		return;
 	}
-	ack(s, p->msg_id.data);
+	gw_ack(s, p->msg_id.data);
 }
 
 /*
@@ -199,13 +199,13 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 
 	gw->stats.pushes++;
 	if (!rate_ok(s)) {
-		nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_RATE,
+		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_RATE,
 		     1000 / (c->push_rate ? c->push_rate : 1) + 100,
 		     "over the session's push rate");
 		return;
 	}
 	if (p->payload.len > c->max_payload) {
-		nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_TOO_LARGE, 0,
+		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_TOO_LARGE, 0,
 		     "payload larger than max-payload");
 		return;
 	}
@@ -213,7 +213,7 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 	if (expiry > now_s + c->max_ttl_s)
 		expiry = now_s + c->max_ttl_s;
 	if (expiry <= now_s) {
-		nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_EXPIRED, 0,
+		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_EXPIRED, 0,
 		     "expiry already past");
 		return;
 	}
@@ -232,7 +232,7 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 		return;
 	}
 	if (err == -EDQUOT) {
-		nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_QUEUE_FULL,
+		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_QUEUE_FULL,
 		     0, "recipient's queue is full");
 		return;
 	}
@@ -245,7 +245,7 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 		 */
 		if (b && b->open && !b->err)
 			b->err = err;
-		nack(s, p->msg_id.data, reason, retry, "could not store");
+		gw_nack(s, p->msg_id.data, reason, retry, "could not store");
 		return;
 	}
 	if (b->n == b->cap) {
@@ -254,7 +254,7 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 
 		if (!v) {
 			b->err = -ENOMEM;
-			nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_INTERNAL,
+			gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_INTERNAL,
 			     1000, "out of memory");
 			return;
 		}
@@ -386,6 +386,7 @@ void gw_commit(struct ev_after *a)
 	struct gw_batch *b = gw->batch;
 	unsigned int i;
 	uint32_t retry = 0, reason = 0;
+	uint64_t gen = 0;
 	int err;
 
 	if (!b || !b->open)
@@ -404,15 +405,19 @@ void gw_commit(struct ev_after *a)
 		       err == -ENOSPC ? "disk full" : "I/O error", b->n);
 	}
 	gw->stats.batches++;
+	/* Acked once on disk (durable.c); the flush runs meanwhile. */
+	if (!err && b->n)
+		gen = gw_store_sync_request(gw->store);
 	for (i = 0; i < b->n; i++) {
 		struct gw_pending *pe = &b->v[i];
 
-		if (err)
-			nack(pe->from, pe->msg_id, reason, retry,
-			     "could not store");
-		else
-			ack(pe->from, pe->msg_id);
-		sess_put(pe->from);
+		if (err) {
+			gw_nack(pe->from, pe->msg_id, reason, retry,
+				"could not store");
+			sess_put(pe->from);
+		} else {
+			gw_durable_hold(gw, pe->from, pe->msg_id, gen);
+		}
 	}
 	if (!err) {
 		/* What joined the batch after its first half. */
@@ -448,6 +453,7 @@ void gw_batch_finish(struct gw *gw)
 {
 	gw_flush(&gw->flush);
 	gw_commit(&gw->commit);
+	gw_durable_finish(gw);
 }
 
 void gw_batch_free(struct gw *gw)

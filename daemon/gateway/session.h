@@ -78,6 +78,9 @@ struct gw_sess *gw_sess_by_token(struct gw *gw, const uint8_t *token);
 
 /* push.c: PUSH and group commit. */
 void gw_push(struct gw_sess *s, const Tern__Push *p);
+void gw_ack(struct gw_sess *s, const uint8_t *msg_id);
+void gw_nack(struct gw_sess *s, const uint8_t *msg_id, int reason,
+	     uint32_t retry_ms, const char *detail);
 void gw_flush(struct ev_after *a);
 void gw_commit(struct ev_after *a);
 /* Both halves of the flush, now (at exit). */
@@ -86,6 +89,13 @@ void gw_batch_free(struct gw *gw);
 bool gw_batch_is_open(struct gw *gw);
 /* Join the iteration's transaction; @s is pumped after it commits. */
 int gw_batch_pump_later(struct gw *gw, struct gw_sess *s);
+
+/* durable.c: ACKs held until their batch is on disk. */
+int gw_durable_init(struct gw *gw);
+void gw_durable_hold(struct gw *gw, struct gw_sess *from,
+		     const uint8_t *msg_id, uint64_t gen);
+void gw_durable_finish(struct gw *gw);
+void gw_durable_free(struct gw *gw);
 
 /* deliver.c: DELIVER and DELIVER_ACK. */
 void gw_pump(struct gw_sess *s);

@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "sqlckpt.h"
+#include "sqlsync.h"
 #include "sqldb.h"
 #include "store.h"
 
@@ -101,6 +102,7 @@ struct gw_store {
 	struct sqldb d;
 	sqlite3_stmt *st[S_COUNT];
 	struct sqlckpt *ckpt;
+	struct sqlsync *sync;
 };
 
 /* A row of devices, by device key or by token. */
@@ -150,6 +152,10 @@ int gw_store_open(const char *dir, struct gw_store **out, char *err,
 	ret = sqlckpt_start(&st->d, SQLCKPT_PAGES, &st->ckpt, err, errlen);
 	if (ret)
 		goto fail;
+	/* ... and the loop does not wait for the disk either. */
+	ret = sqlsync_start(&st->d, NULL, &st->sync, err, errlen);
+	if (ret)
+		goto fail;
 	*out = st;
 	return 0;
 fail:
@@ -163,6 +169,7 @@ void gw_store_close(struct gw_store *st)
 
 	if (!st)
 		return;
+	sqlsync_stop(st->sync);
 	sqlckpt_stop(st->ckpt);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
@@ -537,4 +544,29 @@ int gw_store_queue_len(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN])
 void gw_store_ckpt_stats(struct gw_store *st, struct sqlckpt_stats *out)
 {
 	sqlckpt_stats(st->ckpt, out);
+}
+
+uint64_t gw_store_sync_request(struct gw_store *st)
+{
+	return sqlsync_request(st->sync);
+}
+
+int gw_store_sync_fd(const struct gw_store *st)
+{
+	return sqlsync_fd(st->sync);
+}
+
+int gw_store_synced(struct gw_store *st, uint64_t *gen)
+{
+	return sqlsync_done(st->sync, gen);
+}
+
+int gw_store_sync_now(struct gw_store *st, uint64_t *gen)
+{
+	return sqlsync_now(st->sync, gen);
+}
+
+void gw_store_sync_stats(struct gw_store *st, struct sqlsync_stats *out)
+{
+	sqlsync_stats(st->sync, out);
 }

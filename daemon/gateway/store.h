@@ -15,7 +15,8 @@
  * transaction: group commit) or, outside one, each in its own transaction
  * committed before the function returns. Inside a batch every write is
  * atomic on its own (a failed one leaves the batch as it was), and is
- * durable only once gw_store_commit() returned 0. If the disk fills so
+ * committed once gw_store_commit() returned 0, durable once the flush
+ * asked for after it is done (below). If the disk fills so
  * that SQLite drops the batch's transaction, every later call in the batch
  * and the commit return that error: nothing of the batch is stored.
  *
@@ -142,5 +143,22 @@ int gw_store_queue_len(struct gw_store *st, const uint8_t token[GW_TOKEN_LEN]);
 /* The WAL checkpoints, which a thread of the store runs (sqlckpt.h). */
 struct sqlckpt_stats;
 void gw_store_ckpt_stats(struct gw_store *st, struct sqlckpt_stats *out);
+
+/*
+ * The WAL's flush, which another thread of the store runs (sqlsync.h):
+ * gw_store_commit() leaves a batch in the page cache; a push in it is
+ * acked once the generation gw_store_sync_request() returned after the
+ * commit is synced. Everything else the store commits is durable when
+ * the call returns, as before.
+ */
+struct sqlsync_stats;
+uint64_t gw_store_sync_request(struct gw_store *st);
+/* Readable when a flush completed. */
+int gw_store_sync_fd(const struct gw_store *st);
+/* The newest generation on disk; 0 or a failed flush's -errno (final). */
+int gw_store_synced(struct gw_store *st, uint64_t *gen);
+/* Flush now, in the caller's thread (at exit). */
+int gw_store_sync_now(struct gw_store *st, uint64_t *gen);
+void gw_store_sync_stats(struct gw_store *st, struct sqlsync_stats *out);
 
 #endif /* TERN_GW_STORE_H */

@@ -7,7 +7,9 @@
  * and ends connections whose devices go silent.
  *
  * A frame is acked to tern.ko only once the gateway is done with it: a
- * PUSH after the batch it joined has been committed and answered. So a
+ * PUSH after the batch it joined has been committed (its ACK may still
+ * wait for the flush to disk, durable.c: a successor finds the commit in
+ * the page cache, and the sender, unacked, retries it). So a
  * gateway that dies loses nothing: its successor adopts the connections
  * (conn-adopt, same owner tag), finds each session in kconns.db by the
  * connection's cookie, and gets every unacked frame again. No device
@@ -186,7 +188,7 @@ static struct tk_conn *tk_conn_new(uint32_t id, uint64_t cookie)
 	return c;
 }
 
-/* Acks go out once this iteration's batch is committed and answered. */
+/* Acks go out once this iteration's batch is committed. */
 static void tk_ack_run(struct ev_after *a)
 {
 	struct tern_ack acks[256];

@@ -17,7 +17,7 @@ if [ "$(id -u)" != 0 ]; then
 	ktap_set_plan 0
 	ktap_exit_fail_msg "needs root for network namespaces"
 fi
-ktap_set_plan 31
+ktap_set_plan 32
 
 GW_OPTS=(--partial-timeout 1s --handshake-timeout 2s --max-queue 5)
 if ! e2e_setup || ! gw_start "${GW_OPTS[@]}"; then
@@ -193,6 +193,11 @@ for _ in $(seq 50); do	# until the device's session is counted
 done
 check "SIGUSR1 logs the counts and the heap in use" \
 	'stats: sessions [1-9][0-9]* \(before hello [0-9]+, in handshake [0-9]+\); accepted [1-9][0-9]* .* heap in use [0-9]+ bytes' \
+	"$(grep "stats: " "$WORK/gw.log" | tail -n 1)"
+# The two pushes since the restart were acked after a flush of the WAL
+# by the store's syncer thread, not by their commits.
+check "the store's syncer thread flushes the WAL for the pushes' commits" \
+	'WAL flushes [1-9][0-9]* for [1-9][0-9]* commits' \
 	"$(grep "stats: " "$WORK/gw.log" | tail -n 1)"
 kill "$rpid" 2>/dev/null
 wait "$rpid" 2>/dev/null
