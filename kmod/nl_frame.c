@@ -222,7 +222,11 @@ static int tern_ack_validate(struct genl_info *info)
 
 /*
  * Acks for one connection. What the freed window allows is delivered by the
- * work item, on another CPU if there is one, rather than in this call.
+ * work item, on another CPU if there is one, rather than in this call. A
+ * connection with nothing more to tell its owner (no frame waiting for the
+ * window, no retry or conn-writable pending, not going down) is not woken:
+ * the owner acks every frame it is sent, and that wake-up, a context switch
+ * for nothing, would double the work item's runs.
  */
 static int tern_ack_conn(struct tern_conn *conn, u64 seq, struct sock *nlsk,
 			 struct netlink_ext_ack *extack)
@@ -236,7 +240,9 @@ static int tern_ack_conn(struct tern_conn *conn, u64 seq, struct sock *nlsk,
 		err = -EPERM;
 	} else {
 		err = tern_rx_ack(conn, seq, extack);
-		tern_conn_kick(conn, BIT(TERN_EV_DELIVER));
+		if (conn->next || conn->retry_at || conn->want_writable ||
+		    conn->state != TERN_STATE_ESTABLISHED)
+			tern_conn_kick(conn, BIT(TERN_EV_DELIVER));
 	}
 	tern_conn_unlock(conn);
 	return err;
