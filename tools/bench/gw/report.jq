@@ -107,10 +107,10 @@ def beats_mosquitto($r):
 	parameters: ($reports[0].parameters | del(.target)
 		+ { rounds: ($reports | map(.round) | uniq_ordered | length) }),
 	servers: {
-		"tern-gatewayd": "defaults (window 64, max-queue 10000, SQLite WAL synchronous=FULL) but --push-rate/--push-burst 1000000 (the per-session rate limit of 200/s would refuse the load)",
+		"tern-gatewayd": "defaults (window 64, max-queue 10000, SQLite WAL, flushed by fdatasync before each ACK) but --push-rate/--push-burst 1000000 (the per-session rate limit of 200/s would refuse the load)",
 		mosquitto: "persistence true, autosave_interval 1800, max_inflight_messages 64, max_queued_messages 10000, set_tcp_nodelay true, TLS 1.3 TLS_AES_128_GCM_SHA256 with the gateway's certificate (unless --mqtt-plain)"
 	},
-	durability: "Durability differs: mosquitto (persistence true, autosave_interval 1800 s) acks a QoS 1 PUBLISH once it holds it in memory and writes its store to disk only every autosave interval (and at exit), so what it acked since the last save is lost if it crashes; tern-gatewayd commits every push to its SQLite store (WAL, synchronous=FULL: fsync) before it acks it.",
+	durability: "Durability differs: mosquitto (persistence true, autosave_interval 1800 s) acks a QoS 1 PUBLISH once it holds it in memory and writes its store to disk only every autosave interval (and at exit), so what it acked since the last save is lost if it crashes; tern-gatewayd commits every push to its SQLite store (WAL) and flushes it to disk (fdatasync) before it acks it.",
 	systems: $all,
 	ratios_vs_mosquitto: $vs_mq,
 	ratios_kernel_over_user: $k_u,

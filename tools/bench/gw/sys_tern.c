@@ -380,7 +380,7 @@ static void tern_describe(struct gwb *b, struct json *j)
 	json_kv_str(j, "client",
 		    "tern-gwbench raw devices: frames of one loop iteration in one SSL_write, one DELIVER_ACK per iteration");
 	json_kv_str(j, "ack_means",
-		    "ACK: the push is committed to the gateway's SQLite store (WAL, synchronous=FULL: fsync) before it is sent");
+		    "ACK: the push is committed to the gateway's SQLite store (WAL) and the WAL flushed to disk (fdatasync) before it is sent");
 }
 
 const struct gwb_sys gwb_sys_tern = {
