@@ -212,7 +212,8 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 	expiry = p->expiry_s ? p->expiry_s : now_s + c->default_ttl_s;
 	if (expiry > now_s + c->max_ttl_s)
 		expiry = now_s + c->max_ttl_s;
-	if (expiry <= now_s) {
+	/* Live through its expiry second, as the store reads it. */
+	if (expiry < now_s) {
 		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_EXPIRED, 0,
 		     "expiry already past");
 		return;

@@ -12,7 +12,8 @@
  *   push TOKEN N [flags]       push N messages (payload "m<i>"), wait for
  *                              the answers; print "acked A nacked B [R]".
  *                              Flags: no-store; ttl=S (expiry S seconds
- *                              from now); tag=T (payload "T<i>"); size=B
+ *                              from now, S < 0 in the past); tag=T
+ *                              (payload "T<i>"); size=B
  *                              (payload padded to B bytes: "T<i> ppp...");
  *                              ids (also print "ack T<i>" or "nack T<i>
  *                              REASON" for each answer)
@@ -278,9 +279,9 @@ static int cmd_push(struct dev *d, int argc, char **argv)
 	for (a = 2; a < argc; a++) {
 		if (!strcmp(argv[a], "no-store"))
 			flags |= TERN__PUSH_FLAG__PUSH_F_NO_STORE;
-		else if (!strncmp(argv[a], "ttl=", 4))
+		else if (!strncmp(argv[a], "ttl=", 4))	/* may be < 0 */
 			expiry = ev_wall_ms() / 1000 +
-				 strtoull(argv[a] + 4, NULL, 0);
+				 strtoll(argv[a] + 4, NULL, 0);
 		else if (!strncmp(argv[a], "tag=", 4))
 			tag = argv[a] + 4;
 		else if (!strncmp(argv[a], "size=", 5))

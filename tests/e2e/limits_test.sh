@@ -40,7 +40,7 @@ if [ "$(id -u)" != 0 ]; then
 	ktap_set_plan 0
 	ktap_exit_fail_msg "needs root for network namespaces"
 fi
-ktap_set_plan 22
+ktap_set_plan 23
 
 # 5,000 sessions are 5,000 descriptors in storm, and as many in the gateway
 # on the user transport; both raise their soft limit to the hard one.
@@ -272,6 +272,11 @@ out=$(probe a push "$tok_e" 5 ttl=3 tag=x)
 out2=$(probe a push "$tok_e" 1 tag=y)
 check "short-lived pushes to an offline device are stored (and fill its queue)" \
 	'^acked 5 nacked 0 .*acked 0 nacked 1 NACK_QUEUE_FULL' "$out $out2"
+# An expiry already past is refused before anything else (the queue is
+# full too); one of the current second would still be delivered.
+out=$(probe a push "$tok_e" 1 ttl=-5 tag=p)
+check "a push whose expiry has passed is refused with NACK_EXPIRED" \
+	'^acked 0 nacked 1 NACK_EXPIRED' "$out"
 sleep 4.2
 out=$(probe e -w 1500 recv 1)
 check "an expired message is not delivered" '^$' "$out"
