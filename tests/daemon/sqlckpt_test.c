@@ -83,20 +83,6 @@ static long long file_size(const char *path)
 	return stat(path, &sb) ? -1 : (long long)sb.st_size;
 }
 
-/* The first column of the first row of @sql, or -1. */
-static long long query_int(struct sqldb *d, const char *sql)
-{
-	sqlite3_stmt *s;
-	long long n = -1;
-
-	if (sqlite3_prepare_v2(d->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
-}
-
 static long long rows(struct sqldb *d)
 {
 	return query_int(d, "SELECT count(*) FROM t");

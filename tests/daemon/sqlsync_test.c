@@ -144,19 +144,6 @@ static int batch(struct sqldb *d, sqlite3_stmt *ins, int k)
 	return sqldb_commit(d);
 }
 
-static long long query_int(struct sqldb *d, const char *sql)
-{
-	sqlite3_stmt *s;
-	long long n = -1;
-
-	if (sqlite3_prepare_v2(d->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
-}
-
 TEST_F(sy, batch_commit_is_synced_only_after_a_flush)
 {
 	struct sqlsync *s;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the store tests share: scratch directories, and a small tmpfs in a
+ * What the store tests share: scratch directories, a query for one
+ * number, and a small tmpfs in a
  * private mount namespace to fill up for real (disk-full tests; root).
  * The harness runs every test in its own child, so the namespace goes
  * away with the test.
@@ -20,6 +21,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "sqldb.h"
 
 /* A fresh directory, /tmp/tern-<what>-XXXXXX, into @buf (64 bytes). */
 static inline char *scratch_dir(char *buf, const char *what)
@@ -42,6 +45,20 @@ static inline void scratch_remove(const char *dir)
 {
 	if (dir && dir[0])
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The first column of the first row of @sql, or -1. */
+static inline long long query_int(struct sqldb *d, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(d->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
 }
 
 /*
