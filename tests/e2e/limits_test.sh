@@ -405,9 +405,14 @@ wait "$STORM_PID"
 emfile=$(tail -n +$((lines + 1)) "$WORK/gw.log" | grep -c "out of file descriptors")
 echo "# 400 devices against 128 descriptors: $(grep '^round\|^exit' "$WORK/lowfd.out" | tr '\n' ' ')"
 echo "# gateway CPU $cpu ms in 2 s, $emfile log lines about descriptors"
+# The storm's abandoned connections still fill the listen queue, each to
+# be accepted and to fail its handshake before a's turn comes: on the
+# slower 6.1 VM that took more than gwprobe's 5 s once. Wait up to 20 s.
+tok_now=$(probe a -w 20000 hello | sed -n 's/^token //p')
+echo "# then: gateway $(gw_alive && echo alive || echo gone), device a's hello $([ -n "$tok_now" ] && echo answered || echo "not answered")"
 if gw_alive && [ "$emfile" -ge 1 ] && [ "$emfile" -le 5 ] &&
    { [ "$cpu" -lt 1000 ] || [ "$E2E_TRANSPORT" = kernel ]; } &&
-   [ "$(token_of a)" = "$tok_a" ]; then
+   [ "$tok_now" = "$tok_a" ]; then
 	ktap_test_pass "out of descriptors: the gateway rests its listeners, does not spin, serves on"
 else
 	ktap_test_fail "out of descriptors: the gateway rests its listeners, does not spin, serves on (CPU $cpu ms, $emfile log lines)"
