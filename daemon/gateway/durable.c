@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "backoff.h"
 #include "session.h"
 #include "store.h"
 
@@ -44,11 +43,14 @@ struct gw_durable {
 
 static void answer(struct gw_held *h, int err)
 {
-	if (err)
-		gw_nack(h->from, h->msg_id, TERN__NACK_REASON__NACK_INTERNAL,
-			1000 + jitter_ms(1000, 100), "could not store");
-	else
+	uint32_t retry, reason;
+
+	if (err) {
+		reason = gw_store_error_nack(err, &retry);
+		gw_nack(h->from, h->msg_id, reason, retry, "could not store");
+	} else {
 		gw_ack(h->from, h->msg_id);
+	}
 	sess_put(h->from);
 }
 
@@ -63,35 +65,33 @@ static void release(struct gw *gw, int err)
 		d->head = d->n = 0;
 }
 
-static void failed(struct gw *gw, int err)
+/*
+ * What a flush reported: answer what it covered or, once one failed,
+ * nack everything held (now and from then on) and stop, logging once.
+ */
+static void settle(struct gw *gw, int err)
 {
 	struct gw_durable *d = gw->durable;
 
-	if (d->failed)
-		return;
-	d->failed = true;
-	gw_log(gw, GW_ERR, "flushing the store to disk failed (%s): what it "
-	       "holds can no longer be trusted; %zu pushes nacked, stopping "
-	       "so that a restart reads what is on disk", strerror(-err),
-	       d->n - d->head);
+	if (err && !d->failed) {
+		d->failed = true;
+		gw_log(gw, GW_ERR, "flushing the store to disk failed (%s): "
+		       "what it holds can no longer be trusted; %zu pushes "
+		       "nacked, stopping so that a restart reads what is on "
+		       "disk", strerror(-err), d->n - d->head);
+		gw->failed = true;
+		evloop_stop(gw->loop);
+	}
 	release(gw, err);
-	gw->failed = true;
-	evloop_stop(gw->loop);
 }
 
 static void synced(struct ev_fd *ev, uint32_t events)
 {
 	struct gw_durable *d = (void *)((char *)ev -
 					offsetof(struct gw_durable, ev));
-	struct gw *gw = d->gw;
-	int err;
 
 	(void)events;
-	err = gw_store_synced(gw->store, &d->synced);
-	if (err)
-		failed(gw, err);
-	else
-		release(gw, 0);
+	settle(d->gw, gw_store_synced(d->gw->store, &d->synced));
 }
 
 int gw_durable_init(struct gw *gw)
@@ -137,8 +137,7 @@ void gw_durable_hold(struct gw *gw, struct gw_sess *from,
 			int err = gw_store_sync_now(gw->store, &d->synced);
 
 			answer(&h, err);
-			if (err)
-				failed(gw, err);
+			settle(gw, err);
 			return;
 		}
 		d->v = v;
@@ -151,15 +150,10 @@ void gw_durable_hold(struct gw *gw, struct gw_sess *from,
 void gw_durable_finish(struct gw *gw)
 {
 	struct gw_durable *d = gw->durable;
-	int err;
 
 	if (!d || d->head == d->n)
 		return;
-	err = gw_store_sync_now(gw->store, &d->synced);
-	if (err)
-		failed(gw, err);
-	else
-		release(gw, 0);
+	settle(gw, gw_store_sync_now(gw->store, &d->synced));
 }
 
 void gw_durable_free(struct gw *gw)
@@ -168,8 +162,7 @@ void gw_durable_free(struct gw *gw)
 
 	if (!d)
 		return;
-	gw_durable_finish(gw);
-	release(gw, -EIO);	/* nothing is left unless the flush failed */
+	gw_durable_finish(gw);	/* leaves nothing held */
 	ev_fd_del(gw->loop, &d->ev);
 	free(d->v);
 	free(d);

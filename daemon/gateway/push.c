@@ -114,7 +114,7 @@ static bool rate_ok(struct gw_sess *s)
 	return true;
 }
 
-static uint32_t store_error_nack(int err, uint32_t *retry_ms)
+uint32_t gw_store_error_nack(int err, uint32_t *retry_ms)
 {
 	*retry_ms = 1000 + jitter_ms(1000, 100);
 	if (err == -ENOSPC)
@@ -125,9 +125,9 @@ static uint32_t store_error_nack(int err, uint32_t *retry_ms)
 static void token_nack(struct gw_sess *s, const uint8_t *msg_id, bool revoked)
 {
 	gw_nack(s, msg_id,
-	     revoked ? TERN__NACK_REASON__NACK_REVOKED :
-	     TERN__NACK_REASON__NACK_UNKNOWN_TOKEN, 0,
-	     revoked ? "push token revoked" : "unknown push token");
+		revoked ? TERN__NACK_REASON__NACK_REVOKED :
+		TERN__NACK_REASON__NACK_UNKNOWN_TOKEN, 0,
+		revoked ? "push token revoked" : "unknown push token");
 }
 
 /* no-store: to an online device at once, never to the store. */
@@ -141,7 +141,7 @@ static void push_no_store(struct gw_sess *s, const Tern__Push *p)
 
 	err = gw_store_token_state(gw->store, p->token.data, &st);
 	if (err) {
-		uint32_t reason = store_error_nack(err, &retry);
+		uint32_t reason = gw_store_error_nack(err, &retry);
 
 		gw_nack(s, p->msg_id.data, reason, retry, "store error");
 		return;
@@ -153,7 +153,7 @@ static void push_no_store(struct gw_sess *s, const Tern__Push *p)
 	to = gw_sess_by_token(gw, p->token.data);
 	if (!to || to->state != SESS_READY || gw_deliver_now(to, p)) {
 		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_OFFLINE, 0,
-		     "no-store and the recipient is offline");
+			"no-store and the recipient is offline");
 		return;
 	}
 	gw_ack(s, p->msg_id.data);
@@ -200,13 +200,13 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 	gw->stats.pushes++;
 	if (!rate_ok(s)) {
 		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_RATE,
-		     1000 / (c->push_rate ? c->push_rate : 1) + 100,
-		     "over the session's push rate");
+			1000 / (c->push_rate ? c->push_rate : 1) + 100,
+			"over the session's push rate");
 		return;
 	}
 	if (p->payload.len > c->max_payload) {
 		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_TOO_LARGE, 0,
-		     "payload larger than max-payload");
+			"payload larger than max-payload");
 		return;
 	}
 	expiry = p->expiry_s ? p->expiry_s : now_s + c->default_ttl_s;
@@ -215,7 +215,7 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 	/* Live through its expiry second, as the store reads it. */
 	if (expiry < now_s) {
 		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_EXPIRED, 0,
-		     "expiry already past");
+			"expiry already past");
 		return;
 	}
 	if (p->flags & TERN__PUSH_FLAG__PUSH_F_NO_STORE) {
@@ -234,12 +234,12 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 	}
 	if (err == -EDQUOT) {
 		gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_QUEUE_FULL,
-		     0, "recipient's queue is full");
+			0, "recipient's queue is full");
 		return;
 	}
 	b = gw->batch;
 	if (err < 0) {
-		uint32_t reason = store_error_nack(err, &retry);
+		uint32_t reason = gw_store_error_nack(err, &retry);
 
 		/* The whole transaction is lost: everything in it is nacked
 		 * at flush, and so is this push.
@@ -255,8 +255,9 @@ void gw_push(struct gw_sess *s, const Tern__Push *p)
 
 		if (!v) {
 			b->err = -ENOMEM;
-			gw_nack(s, p->msg_id.data, TERN__NACK_REASON__NACK_INTERNAL,
-			     1000, "out of memory");
+			gw_nack(s, p->msg_id.data,
+				TERN__NACK_REASON__NACK_INTERNAL, 1000,
+				"out of memory");
 			return;
 		}
 		b->v = v;
@@ -401,7 +402,7 @@ void gw_commit(struct ev_after *a)
 	else
 		err = gw_store_commit(gw->store);
 	if (err) {
-		reason = store_error_nack(err, &retry);
+		reason = gw_store_error_nack(err, &retry);
 		gw_log(gw, GW_ERR, "store commit failed: %s; %u pushes nacked",
 		       err == -ENOSPC ? "disk full" : "I/O error", b->n);
 	}

@@ -81,6 +81,8 @@ void gw_push(struct gw_sess *s, const Tern__Push *p);
 void gw_ack(struct gw_sess *s, const uint8_t *msg_id);
 void gw_nack(struct gw_sess *s, const uint8_t *msg_id, int reason,
 	     uint32_t retry_ms, const char *detail);
+/* The NACK reason for a store error, and the retry time it asks for. */
+uint32_t gw_store_error_nack(int err, uint32_t *retry_ms);
 void gw_flush(struct ev_after *a);
 void gw_commit(struct ev_after *a);
 /* Both halves of the flush, now (at exit). */
