@@ -66,6 +66,7 @@ static int flush_once(struct sqlsync *s)
 	target = s->asked;
 	err = s->err;
 	pthread_mutex_unlock(&s->lock);
+	/* synced changes only under s->flush, which this holds. */
 	if (!err && target > s->synced) {
 		err = s->sync(s->wal);
 		pthread_mutex_lock(&s->lock);
@@ -137,7 +138,7 @@ int sqlsync_start(struct sqldb *d, int (*sync)(int fd), struct sqlsync **out,
 	s->sync = sync ? sync : sync_fdatasync;
 	s->efd = -1;
 	/* WAL mode keeps the file while a connection is open: ours is. */
-	s->wal = open(wal, O_RDONLY | O_CLOEXEC);
+	s->wal = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (s->wal < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot open its WAL: %s", d->name,
