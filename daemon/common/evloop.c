@@ -20,6 +20,8 @@ struct evloop {
 	unsigned int n, cap;
 	struct ev_after *after;
 	struct ev_after **after_tail;
+	struct ev_after *next;		/* for the next iteration's list */
+	struct ev_after **next_tail;
 };
 
 static uint64_t clock_ms(clockid_t id)
@@ -54,6 +56,7 @@ int evloop_new(struct evloop **out)
 		return err;
 	}
 	l->after_tail = &l->after;
+	l->next_tail = &l->next;
 	*out = l;
 	return 0;
 }
@@ -195,6 +198,16 @@ void ev_after(struct evloop *l, struct ev_after *a)
 	l->after_tail = &a->next;
 }
 
+void ev_after_next(struct evloop *l, struct ev_after *a)
+{
+	if (a->queued)
+		return;
+	a->queued = true;
+	a->next = NULL;
+	*l->next_tail = a;
+	l->next_tail = &a->next;
+}
+
 static void run_timers(struct evloop *l)
 {
 	uint64_t now = ev_now_ms();
@@ -227,6 +240,12 @@ int evloop_run_once(struct evloop *l, int max_ms)
 	int timeout = max_ms;
 	int i, n;
 
+	if (l->next) {		/* this is the iteration they waited for */
+		*l->after_tail = l->next;
+		l->after_tail = l->next_tail;
+		l->next = NULL;
+		l->next_tail = &l->next;
+	}
 	if (l->after) {
 		timeout = 0;
 	} else if (l->n) {

@@ -49,6 +49,12 @@ static inline bool ev_timer_armed(const struct ev_timer *t)
 
 /* Run @a once after this iteration's events (idempotent while queued). */
 void ev_after(struct evloop *l, struct ev_after *a);
+/*
+ * Run @a once after the next iteration's events, which polls without
+ * waiting: work done a slice per iteration, behind whatever became ready
+ * meanwhile (idempotent while queued).
+ */
+void ev_after_next(struct evloop *l, struct ev_after *a);
 
 /* One iteration: wait at most @max_ms (-1: until a timer or event), run
  * ready fds, expired timers, then the after list. 0 or -errno.

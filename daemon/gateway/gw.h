@@ -55,6 +55,7 @@ struct gw_conf {
 
 struct gw_stats {
 	uint64_t accepted, refused, tls_failed, hellos, closes[16];
+	uint64_t hs_gone;	/* devices that left during their handshake */
 	uint64_t pushes, acks, nacks, delivered, batches;
 	/* Kernel transport: frame-send requests, connections tern.ko said
 	 * were full (EAGAIN), requests that moved nothing (retried after

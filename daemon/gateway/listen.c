@@ -4,6 +4,20 @@
  * SSL_accept on the event loop, bounded by the handshake timeout and by
  * max-unauth (connections not yet past hello). A finished handshake that
  * negotiated ALPN tern/1 goes to the transport with its exporter value.
+ *
+ * In a reconnect storm the costly step of each handshake, the answer to
+ * its ClientHello (key exchange and a signature), must not be taken for
+ * every waiting connection before any handshake's next step: all of them
+ * would end late, together, past their devices' timeouts, the work wasted.
+ * So a handshake begins only once its ClientHello is here, and at most
+ * GW_HS_STARTS_PER_TURN begin per loop iteration, after that iteration's
+ * events: the handshakes and sessions under way go first. Those waiting
+ * for their turn are watched only for their device leaving (EPOLLRDHUP: a
+ * TLS client does not half-close; nor, once begun, does it leave in the
+ * middle), which drops them without any work; the handshake timeout does
+ * not run for them, the wait being the gateway's. No more are accepted
+ * while GW_HS_WAIT_MAX wait: the rest wait in the kernel's accept queue,
+ * in arrival order and at no cost, instead of against max-unauth.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -28,20 +42,29 @@ struct gw_listener {
 struct gw_hs {
 	struct ev_fd ev;
 	struct gw_hs *prev, *next;
+	struct gw_hs *qprev, *qnext;	/* waiting for its turn */
 	struct gw *gw;
 	SSL *ssl;
 	struct ev_timer deadline;
 	struct ev_after reap;
-	bool done;
+	bool queued, started, done;
 };
 
 /* Out of descriptors: how long the listeners rest. */
 #define GW_EMFILE_PAUSE_MS	100
 #define GW_EMFILE_LOG_MS	10000
 
+/* Handshakes begun per loop iteration, behind that iteration's events. */
+#define GW_HS_STARTS_PER_TURN	8
+/* Accepting stops while this many wait for their turn. */
+#define GW_HS_WAIT_MAX		64
+
 static struct gw_listener listeners[GW_MAX_LISTEN];
 static unsigned int n_listeners;
 static struct gw_hs *hs_all;
+static struct gw_hs *hs_wait_head, *hs_wait_tail;
+static unsigned int hs_waiting;
+static struct ev_after hs_turn;
 static struct ev_timer emfile_resume;
 static uint64_t emfile_logged_ms;
 static unsigned long emfile_pauses;
@@ -53,6 +76,23 @@ static void hs_reap(struct ev_after *a)
 	free(h);
 }
 
+static void hs_unqueue(struct gw_hs *h)
+{
+	if (!h->queued)
+		return;
+	h->queued = false;
+	hs_waiting--;
+	if (h->qprev)
+		h->qprev->qnext = h->qnext;
+	else
+		hs_wait_head = h->qnext;
+	if (h->qnext)
+		h->qnext->qprev = h->qprev;
+	else
+		hs_wait_tail = h->qprev;
+	h->qprev = h->qnext = NULL;
+}
+
 /* The handshake is over, one way or the other. @keep: the socket and the
  * SSL are no longer ours (the transport took them, or they were freed).
  */
@@ -62,6 +102,7 @@ static void hs_end(struct gw_hs *h, bool keep)
 
 	h->done = true;
 	gw->n_hs--;
+	hs_unqueue(h);
 	if (h->prev)
 		h->prev->next = h->next;
 	else
@@ -127,13 +168,57 @@ static void hs_step(struct gw_hs *h)
 	hs_end(h, true);
 }
 
+/* Begin the handshakes whose turn it is; the rest wait for the next. */
+static void hs_turn_run(struct ev_after *a)
+{
+	unsigned int i;
+
+	(void)a;
+	for (i = 0; i < GW_HS_STARTS_PER_TURN && hs_wait_head; i++) {
+		struct gw_hs *h = hs_wait_head;
+
+		hs_unqueue(h);
+		h->started = true;
+		ev_timer_in(h->gw->loop, &h->deadline,
+			    h->gw->conf.handshake_timeout_ms);
+		hs_step(h);
+	}
+	if (hs_wait_head)
+		ev_after_next(hs_wait_head->gw->loop, &hs_turn);
+}
+
 static void hs_event(struct ev_fd *ev, uint32_t events)
 {
 	struct gw_hs *h = (void *)ev;
+	struct gw *gw = h->gw;
 
-	(void)events;
-	if (!h->done)
+	if (h->done)
+		return;
+	if (h->started) {
 		hs_step(h);
+		return;
+	}
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		/* The device left: nothing it sent is worth an answer. */
+		gw->stats.hs_gone++;
+		hs_end(h, false);
+		return;
+	}
+	/* Its ClientHello is here: wait for its turn, watching for its
+	 * device to leave (and no longer for input, which would repeat).
+	 */
+	ev_fd_mod(gw->loop, &h->ev, EPOLLRDHUP);
+	ev_timer_stop(gw->loop, &h->deadline);
+	h->queued = true;
+	hs_waiting++;
+	h->qprev = hs_wait_tail;
+	if (hs_wait_tail)
+		hs_wait_tail->qnext = h;
+	else
+		hs_wait_head = h;
+	hs_wait_tail = h;
+	hs_turn.fn = hs_turn_run;
+	ev_after_next(gw->loop, &hs_turn);
 }
 
 static void hs_timeout(struct ev_timer *t)
@@ -167,7 +252,7 @@ static void accept_one(struct gw *gw, int fd)
 	h->ev.fn = hs_event;
 	h->deadline.fn = hs_timeout;
 	h->reap.fn = hs_reap;
-	if (ev_fd_add(gw->loop, &h->ev, fd, EPOLLIN))
+	if (ev_fd_add(gw->loop, &h->ev, fd, EPOLLIN | EPOLLRDHUP))
 		goto fail_ssl;
 	gw->n_hs++;
 	gw->stats.accepted++;
@@ -176,7 +261,6 @@ static void accept_one(struct gw *gw, int fd)
 		hs_all->prev = h;
 	hs_all = h;
 	ev_timer_in(gw->loop, &h->deadline, gw->conf.handshake_timeout_ms);
-	hs_step(h);
 	return;
 fail_ssl:
 	SSL_free(h->ssl);
@@ -229,8 +313,10 @@ static void listener_event(struct ev_fd *ev, uint32_t events)
 	int i;
 
 	(void)events;
-	/* Bounded, so that a flood of connections cannot starve the rest. */
-	for (i = 0; i < 64; i++) {
+	/* Bounded, so that a flood of connections cannot starve the rest;
+	 * none while enough wait for their turn (above).
+	 */
+	for (i = 0; i < 64 && hs_waiting < GW_HS_WAIT_MAX; i++) {
 		int fd = accept4(ev->fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 

@@ -48,7 +48,7 @@ void gw_log_stats(struct gw *gw)
 
 	fprintf(stderr, "<5>tern-gatewayd: stats: sessions %u (before hello "
 		"%u, in handshake %u); accepted %llu refused %llu tls-failed "
-		"%llu hellos %llu; pushes %llu acks %llu nacks %llu "
+		"%llu left in handshake %llu hellos %llu; pushes %llu acks %llu nacks %llu "
 		"delivered %llu; heap in use %zu bytes (SQLite %lld); "
 		"WAL checkpoints %llu (failed %llu, by the loop %llu); "
 		"WAL flushes %llu for %llu commits; "
@@ -57,6 +57,7 @@ void gw_log_stats(struct gw *gw)
 		(unsigned long long)st->accepted,
 		(unsigned long long)st->refused,
 		(unsigned long long)st->tls_failed,
+		(unsigned long long)st->hs_gone,
 		(unsigned long long)st->hellos,
 		(unsigned long long)st->pushes, (unsigned long long)st->acks,
 		(unsigned long long)st->nacks,

@@ -74,13 +74,16 @@ gw_start() {
 		--data "$WORK/gwdata" --transport "$E2E_TRANSPORT" -v "$@" \
 		>>"$WORK/gw.log" 2>&1 &
 	GW_PID=$!
+	# Up to 30 s: an emulated guest on a busy machine starts slowly, and
+	# a test that goes on before the gateway listens fails for nothing.
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		[ "$(grep -c "tern-gatewayd: ready" "$WORK/gw.log" 2>/dev/null)" \
 			-gt "$GW_STARTS" ] && { GW_STARTS=$((GW_STARTS + 1)); return 0; }
 		kill -0 "$GW_PID" 2>/dev/null || return 1
 		sleep 0.05
 	done
+	echo "# gw_start: the gateway was not ready within 30 s" >&2
 	return 1
 }
 
@@ -113,20 +116,25 @@ token_of() {
 	probe "$1" hello | sed -n 's/^token //p'
 }
 
-# gw_hellos: the gateway's count of completed hellos, from a fresh
-# SIGUSR1 stats line (empty if none came within 5 s).
-gw_hellos() {
+# gw_stat NAME: a count from a fresh SIGUSR1 stats line ("NAME N").
+gw_stat() {
 	local n
 	n=$(grep -c "stats: " "$WORK/gw.log")
 	kill -USR1 "$GW_PID" 2>/dev/null || return
 	for _ in $(seq 100); do
 		if [ "$(grep -c "stats: " "$WORK/gw.log")" -gt "$n" ]; then
 			grep "stats: " "$WORK/gw.log" | tail -n 1 |
-				sed -n 's/.* hellos \([0-9]*\);.*/\1/p'
+				sed -n "s/.* $1 \([0-9]*\)[;, ].*/\1/p"
 			return
 		fi
 		sleep 0.05
 	done
+}
+
+# gw_hellos: the gateway's count of completed hellos, from a fresh
+# SIGUSR1 stats line (empty if none came within 5 s).
+gw_hellos() {
+	gw_stat hellos
 }
 
 # wait_hellos N: wait (up to 10 s) until the gateway has completed more

@@ -35,6 +35,9 @@
  *                              was kept
  *   abandon N                  open N TCP connections, hold them for the
  *                              wait time, close them
+ *   leave N                    N times: connect, send a ClientHello, close
+ *                              at once, as a device that gave up waiting;
+ *                              print "left N"
  *   keyupdate                  TLS KeyUpdate (update requested) before the
  *                              hello, then the hello; KeyUpdate again, then
  *                              a push to an unknown token; print
@@ -54,6 +57,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
@@ -731,6 +735,38 @@ static int cmd_abandon(unsigned int n)
 	return 0;
 }
 
+static int cmd_leave(unsigned int n)
+{
+	char err[256];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+		SSL *ssl = SSL_new(ctx);
+		int fd = tcp_connect(), r;
+		char *hello;
+		long len;
+
+		if (!ssl || !rb || !wb ||
+		    tls_client_prepare(ssl, gw_name, err, sizeof(err)))
+			die("SSL setup");
+		/* The ClientHello goes to memory, then out: no answer can be
+		 * read, however fast the gateway.
+		 */
+		SSL_set_bio(ssl, rb, wb);
+		r = SSL_connect(ssl);
+		if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
+			die("no ClientHello");
+		len = BIO_get_mem_data(wb, &hello);
+		if (len <= 0 || write(fd, hello, len) != len)
+			die("write failed");
+		SSL_free(ssl);
+		close(fd);
+	}
+	printf("left %u\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct dev d;
@@ -768,6 +804,8 @@ int main(int argc, char **argv)
 		die(err);
 	if (!strcmp(argv[0], "abandon"))
 		return cmd_abandon(argc > 1 ? atoi(argv[1]) : 100);
+	if (!strcmp(argv[0], "leave"))
+		return cmd_leave(argc > 1 ? atoi(argv[1]) : 100);
 	load_dev(&d);
 	if (!strcmp(argv[0], "hello")) {
 		uint8_t token[WIRE_TOKEN_LEN];
