@@ -188,24 +188,24 @@ int ev_timer_in(struct evloop *l, struct ev_timer *t, uint64_t ms)
 	return ev_timer_at(l, t, ev_now_ms() + ms);
 }
 
-void ev_after(struct evloop *l, struct ev_after *a)
+static void after_append(struct ev_after ***tail, struct ev_after *a)
 {
 	if (a->queued)
 		return;
 	a->queued = true;
 	a->next = NULL;
-	*l->after_tail = a;
-	l->after_tail = &a->next;
+	**tail = a;
+	*tail = &a->next;
+}
+
+void ev_after(struct evloop *l, struct ev_after *a)
+{
+	after_append(&l->after_tail, a);
 }
 
 void ev_after_next(struct evloop *l, struct ev_after *a)
 {
-	if (a->queued)
-		return;
-	a->queued = true;
-	a->next = NULL;
-	*l->next_tail = a;
-	l->next_tail = &a->next;
+	after_append(&l->next_tail, a);
 }
 
 static void run_timers(struct evloop *l)

@@ -76,8 +76,7 @@ gw_start() {
 	GW_PID=$!
 	# Up to 30 s: an emulated guest on a busy machine starts slowly, and
 	# a test that goes on before the gateway listens fails for nothing.
-	local i
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		[ "$(grep -c "tern-gatewayd: ready" "$WORK/gw.log" 2>/dev/null)" \
 			-gt "$GW_STARTS" ] && { GW_STARTS=$((GW_STARTS + 1)); return 0; }
 		kill -0 "$GW_PID" 2>/dev/null || return 1
