@@ -12,10 +12,11 @@
  * So a handshake begins only once its ClientHello is here, and at most
  * GW_HS_STARTS_PER_TURN begin per loop iteration, after that iteration's
  * events: the handshakes and sessions under way go first. Those waiting
- * for their turn are watched only for their device leaving (EPOLLRDHUP: a
- * TLS client does not half-close; nor, once begun, does it leave in the
- * middle), which drops them without any work; the handshake timeout does
- * not run for them, the wait being the gateway's. No more are accepted
+ * for their turn are watched only for their device leaving (EPOLLRDHUP; a
+ * TLS client does not half-close), which drops them without any work; the
+ * handshake timeout does not run for them, the wait being the gateway's.
+ * Once begun, a handshake is watched for what SSL_accept wants next, and a
+ * device that leaves mid-way ends it as a failed read. No more are accepted
  * while GW_HS_WAIT_MAX wait: the rest wait in the kernel's accept queue,
  * in arrival order and at no cost, instead of against max-unauth.
  */
