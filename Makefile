@@ -26,8 +26,8 @@ SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 export VM_KERNEL B KSRC CC CFLAGS TERN_CFLAGS SAN_CFLAGS NL_LIBS
 
-.PHONY: all help deps kmod kmod-all userspace tests lint check demo bench \
-	clean ksrc
+.PHONY: all help deps kmod kmod-all debug-kernel userspace tests lint check \
+	demo bench clean ksrc
 .DEFAULT_GOAL := all
 
 all: kmod userspace tests
@@ -37,6 +37,8 @@ help:
 	@echo "make           build tern.ko (VM_KERNEL=$(VM_KERNEL)) and userspace"
 	@echo "make kmod KVER=<release|6.12|6.1>  build tern.ko for one kernel"
 	@echo "make kmod-all  build tern.ko for 6.12 and 6.1"
+	@echo "make debug-kernel  build (or reuse) the debug kernel, tern.ko for it"
+	@echo "               and the debug lane's bug-injecting test modules"
 	@echo "make lint      checkpatch --strict, sparse, spec checks"
 	@echo "make check     build and run every test suite (host and VMs)"
 	@echo "make run-SUITE run one suite of tests/ (e.g. run-kmod VM_KERNEL=6.1)"
@@ -62,6 +64,15 @@ kmod:
 kmod-all:
 	tools/kmod-build $(call kver,6.12)
 	tools/kmod-build $(call kver,6.1)
+
+# The debug lane (Documentation/debug-lane.rst): a kernel with KASAN,
+# lockdep, kmemleak... built from linux-source-6.12 once and cached outside
+# the clone; tern.ko for it, and the two test builds that inject a bug.
+debug-kernel:
+	tools/vm/debug-kernel
+	tools/kmod-build debug
+	tools/kmod-build debug --inject leak
+	tools/kmod-build debug --inject uaf
 
 # Each userspace component brings a make fragment that appends its outputs
 # to USERSPACE_TARGETS.

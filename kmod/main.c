@@ -13,6 +13,7 @@
 #include <linux/module.h>
 
 #include "conn.h"
+#include "inject.h"
 #include "main.h"
 #include "netlink.h"
 #include "netns.h"
@@ -57,6 +58,7 @@ static int __init tern_init(void)
 	err = tern_nl_register();
 	if (err)
 		goto err_owner;
+	tern_inject();
 	return 0;
 
 err_owner:

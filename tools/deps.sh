@@ -39,6 +39,10 @@ linux-image-cloud-amd64		# 6.1
 linux-headers-cloud-amd64
 linux-source-6.12
 dkms
+# The debug kernel's build (tools/vm/debug-kernel), from linux-source-6.12
+bc
+bison
+flex
 # VM harness (tools/vm/run)
 qemu-system-x86
 busybox-static

@@ -18,7 +18,12 @@ set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/../kselftest/ktap_helpers.sh"
 
-CYCLES=${TERN_LIFECYCLE_CYCLES:-200}
+# On the debug kernel (TERN_VM_DEBUG) a cycle costs some ten times more.
+if [ "${TERN_VM_DEBUG:-0}" = 1 ]; then
+	CYCLES=${TERN_LIFECYCLE_CYCLES:-20}
+else
+	CYCLES=${TERN_LIFECYCLE_CYCLES:-200}
+fi
 SPLAT='BUG:|WARNING:|Oops|KASAN|UBSAN|general protection|blocked for more than|refcount_t:|list_(add|del) corruption|Call Trace'
 
 hold=$DIR/helpers/tern_hold
