@@ -12,22 +12,16 @@ set -u
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/../kselftest/ktap_helpers.sh"
-top=${TERN_TOP:-$(cd "$DIR/../../.." && pwd)}
-B=${B:-$top/build}
-export B
-run=$top/tools/vm/run
 
 ktap_print_header
-if [ ! -x "$run" ]; then
-	ktap_skip_all "no $run: set TERN_TOP to the repository"
-	exit "$KSFT_SKIP"
-fi
+. "$DIR/../vm/vm_lib.sh"
+VM_ARGS=(--kernel debug)
 if ! rel=$("$top/tools/vm/kver" debug 2>&1); then
 	ktap_skip_all "the debug kernel is not built ($rel)"
 	exit "$KSFT_SKIP"
 fi
-ko=$B/kmod/$rel/kmod/tern.ko
-for k in "$ko" "$B/kmod/$rel-inject-uaf/kmod/tern.ko" \
+# (The plain build is what the taint case loads.)
+for k in "$B/kmod/$rel/kmod/tern.ko" "$B/kmod/$rel-inject-uaf/kmod/tern.ko" \
 	 "$B/kmod/$rel-inject-leak/kmod/tern.ko"; do
 	if [ ! -f "$k" ]; then
 		ktap_skip_all "$k is not built: run 'make debug-kernel'"
@@ -35,38 +29,6 @@ for k in "$ko" "$B/kmod/$rel-inject-uaf/kmod/tern.ko" \
 	fi
 done
 ktap_set_plan 4
-
-# vm ARGS...: run tools/vm/run on the debug kernel; its output (both
-# streams) in $out, its exit status in $rc. A guest that never came up, or
-# took a stray int3 (QEMU TCG, while the kernel patches its own text),
-# boots once more: that says nothing about the lane.
-vm() {
-	out=$("$run" --kernel debug "$@" 2>&1)
-	rc=$?
-	if [ "$rc" = 119 ] || grep -q 'Oops: int3' <<<"$out"; then
-		ktap_print_msg "the VM did not come up or took a stray int3 (exit $rc): booting it again"
-		out=$("$run" --kernel debug "$@" 2>&1)
-		rc=$?
-	fi
-}
-
-# expect NAME STATUS PATTERN...: pass if the last vm exited STATUS and its
-# output has a line matching each extended regex PATTERN.
-expect() {
-	local name=$1 want=$2 p ok=1
-	shift 2
-	[ "$rc" = "$want" ] || ok=0
-	for p in "$@"; do
-		grep -Eq -- "$p" <<<"$out" || { ok=0; ktap_print_msg "no line matches '$p'"; }
-	done
-	if [ "$ok" = 1 ]; then
-		ktap_test_pass "$name"
-		return
-	fi
-	ktap_print_msg "$name: wanted exit $want; got exit $rc, output:"
-	tail -n 60 <<<"$out" | sed 's/^/#   /'
-	ktap_test_fail "$name"
-}
 
 vm --module "$B/kmod/$rel-inject-uaf/kmod/tern.ko" -- true
 expect "an injected use-after-free: KASAN reports it and the run fails" 121 \

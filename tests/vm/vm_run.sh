@@ -10,52 +10,13 @@ set -u
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/../kselftest/ktap_helpers.sh"
-top=${TERN_TOP:-$(cd "$DIR/../../.." && pwd)}
-B=${B:-$top/build}
-export B
-run=$top/tools/vm/run
 
 ktap_print_header
-if [ ! -x "$run" ]; then
-	ktap_skip_all "no $run: set TERN_TOP to the repository"
-	exit "$KSFT_SKIP"
-fi
+. "$DIR/vm_lib.sh"
 ktap_set_plan 19
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# vm_once ARGS...: run tools/vm/run; its output (both streams) in $out,
-# its exit status in $rc.
-vm_once() {
-	out=$("$run" "$@" 2>&1)
-	rc=$?
-}
-
-# vm ARGS...: vm_once, booted once more if the guest never came up (119)
-# or took a stray int3: under QEMU TCG a vCPU that runs kernel text while
-# another patches it can, which says nothing about the harness (as
-# tools/check does for the suites). A real fault shows up again.
-vm() {
-	vm_once "$@"
-	if [ "$rc" = 119 ] || grep -q 'Oops: int3' <<<"$out"; then
-		ktap_print_msg "the VM did not come up or took a stray int3 (exit $rc): booting it again"
-		vm_once "$@"
-	fi
-}
-
-# expect NAME STATUS [PATTERN]: pass if the last vm exited STATUS and, if
-# given, its output has a line matching the extended regex PATTERN.
-expect() {
-	local name=$1 want=$2 pattern=${3:-}
-	if [ "$rc" = "$want" ] && { [ -z "$pattern" ] || grep -Eq -- "$pattern" <<<"$out"; }; then
-		ktap_test_pass "$name"
-		return
-	fi
-	ktap_print_msg "$name: wanted exit $want${pattern:+ and output matching '$pattern'}; got exit $rc, output:"
-	tail -n 40 <<<"$out" | sed 's/^/#   /'
-	ktap_test_fail "$name"
-}
 
 for k in 6.12 6.1; do
 	o=(--kernel "$k" --no-module)
