@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <linux/tls.h>
 #include <linux/tern.h>
 
@@ -86,6 +88,19 @@ int sysfs_write_u64(const char *path, uint64_t val)
 	if (fclose(f) && !err)
 		err = -errno;
 	return err;
+}
+
+pid_t fork_tied(void)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	/* The parent may have died before the prctl: check it is still ours. */
+	if (pid == 0 &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent))
+		_exit(1);
+	return pid;
 }
 
 /* Collecting notifications, connections and userspace peers. */

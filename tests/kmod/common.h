@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "loopback.h"
 
@@ -112,5 +113,17 @@ bool pattern_check(const void *buf, size_t len, uint32_t *num);
  * conn-get result: -ENOENT once it is gone.
  */
 int conn_wait_gone(struct tern_nl *nl, uint32_t conn_id, int timeout_ms);
+
+/*
+ * fork() for a helper process that must not outlive the test: the child
+ * gets SIGKILL when the test process ends, however it ends. A test must
+ * not count on FIXTURE_TEARDOWN to kill its helpers: after a failed
+ * ASSERT the 6.12 harness may skip it (its wrapper's `child` is not
+ * volatile across the longjmp of __bail(), and at -O2 the test process
+ * then takes the parent's path, which has no teardown). A helper left
+ * behind holds the runner's output pipe, and the whole run hangs.
+ * Returns what fork() returns; in a child that cannot be tied, _exit(1).
+ */
+pid_t fork_tied(void);
 
 #endif /* TERN_TEST_COMMON_H */

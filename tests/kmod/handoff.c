@@ -387,7 +387,7 @@ TEST_F_TIMEOUT(handoff, sigkill_owner, 300)
 	long rmem = -1, rmem2;
 
 	ASSERT_EQ(0, pipe(pipefd));
-	self->child = fork();
+	self->child = fork_tied();
 	ASSERT_LE(0, self->child);
 	if (!self->child) {
 		close(pipefd[0]);

@@ -831,8 +831,7 @@ TEST_F_TIMEOUT(nsfree, netns_freed_after_owner_killed, 400)
 
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
 					0, sp));
-		fflush(NULL);
-		ch->pid = fork();
+		ch->pid = fork_tied();
 		ASSERT_LE(0, ch->pid);
 		if (ch->pid == 0) {
 			close(sp[0]);
