@@ -18,9 +18,11 @@
 # its tern.ko connection.
 #
 # CHAOS_MESSAGES (default 10,000; 2,000 over the kernel transport, whose
-# VM runs under TCG), CHAOS_SECONDS (how long a stream lasts: 40; 60 over
-# the kernel transport), CHAOS_KILLS (20) and CHAOS_SEED (random) change
-# the run; CHAOS_KEEP=DIR keeps the logs. The figures are printed as KTAP
+# VM runs under TCG; 500 on the debug kernel, TERN_VM_DEBUG=1, where
+# everything runs some four times slower and three sanitized daemons
+# share the guest with KASAN), CHAOS_SECONDS (how long a stream lasts:
+# 40; 60 over the kernel transport; 30 on the debug kernel), CHAOS_KILLS
+# (20; 8 on the debug kernel) and CHAOS_SEED (random) change the run; CHAOS_KEEP=DIR keeps the logs. The figures are printed as KTAP
 # comments.
 set -u
 
@@ -30,7 +32,12 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 
 TERND=$(bin ternd)
 CTLSTREAM=$E2E_DIR/ctlstream
-if [ "$E2E_TRANSPORT" = kernel ]; then
+KILLS=${CHAOS_KILLS:-20}
+if [ "${TERN_VM_DEBUG:-0}" = 1 ]; then
+	N=${CHAOS_MESSAGES:-500}
+	SECS=${CHAOS_SECONDS:-30}
+	KILLS=${CHAOS_KILLS:-8}
+elif [ "$E2E_TRANSPORT" = kernel ]; then
 	N=${CHAOS_MESSAGES:-2000}
 	SECS=${CHAOS_SECONDS:-60}
 else
@@ -40,7 +47,6 @@ fi
 # The stream is paced to last SECS seconds, so that the kills, at random
 # points of it, are spread out in time too.
 RATE=$(( (N + SECS - 1) / SECS ))
-KILLS=${CHAOS_KILLS:-20}
 SEED=${CHAOS_SEED:-$(( $(date +%s) % 32768 ))}
 RANDOM=$SEED
 
@@ -68,7 +74,9 @@ if ! e2e_setup || ! gw_start "${GW_OPTS[@]}"; then
 	ktap_exit_fail_msg "could not set up the namespaces and the gateway"
 fi
 echo "# transport $E2E_TRANSPORT, $N messages a run at $RATE/s, $KILLS kills, seed $SEED"
-if [ "$E2E_TRANSPORT" = kernel ] && [ -z "${CHAOS_MESSAGES:-}" ]; then
+if [ "${TERN_VM_DEBUG:-0}" = 1 ] && [ -z "${CHAOS_MESSAGES:-}" ]; then
+	echo "# (debug kernel, in the VM under TCG: $N messages a run instead of 10,000; CHAOS_MESSAGES sets it)"
+elif [ "$E2E_TRANSPORT" = kernel ] && [ -z "${CHAOS_MESSAGES:-}" ]; then
 	echo "# (kernel transport, in the VM under TCG: $N messages a run instead of 10,000; CHAOS_MESSAGES sets it)"
 fi
 
