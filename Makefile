@@ -80,7 +80,7 @@ debug-kernel:
 include $(wildcard daemon/lib/lib.mk daemon/common/common.mk tools/lib/lib.mk)
 include $(filter-out daemon/lib/lib.mk daemon/common/common.mk, \
 	$(wildcard daemon/*/*.mk)) \
-	$(wildcard tools/ternctl/ternctl.mk tools/bench/bench.mk \
+	$(wildcard bpf/bpf.mk tools/ternctl/ternctl.mk tools/bench/bench.mk \
 		tools/bench/gw/gwbench.mk tools/bench/idle/idle.mk \
 		tools/demo/demo.mk)
 
