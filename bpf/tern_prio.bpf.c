@@ -5,7 +5,8 @@
  * says push gets skb->priority set to the push class of the qdisc below,
  * and its DSCP rewritten (ECN bits kept, IPv4 header checksum fixed).
  * Everything else is left alone. Every packet is counted; the program never
- * drops one. See Documentation/prio.rst.
+ * drops one, and returns TC_ACT_UNSPEC so that the filters after it on the
+ * hook still run. See Documentation/prio.rst.
  */
 
 #include <linux/bpf.h>
@@ -144,7 +145,10 @@ int tern_prio(struct __sk_buff *skb)
 	}
 out:
 	count(skb, idx);
-	return TC_ACT_OK;
+	/* No verdict: the next filter on the hook runs, and after the last
+	 * the packet goes on to the qdisc as with TC_ACT_OK.
+	 */
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "GPL";

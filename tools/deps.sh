@@ -21,6 +21,7 @@ libclang-rt-14-dev	# clang's sanitizer runtimes
 sparse
 libnl-genl-3-dev
 libnl-3-dev
+libnl-route-3-dev	# ternctl prio: the qdisc tree
 libssl-dev
 openssl			# tools/pki, and a TLS client no one here wrote
 libprotobuf-c-dev	# the gateway protocol's payloads
@@ -47,6 +48,7 @@ flex
 qemu-system-x86
 busybox-static
 iproute2
+ethtool			# tests/prio: the device's features, before and after
 kmod
 xz-utils
 cpio

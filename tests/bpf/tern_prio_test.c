@@ -2,8 +2,9 @@
 /*
  * bpf/tern_prio.bpf.c through BPF_PROG_TEST_RUN: crafted Ethernet frames
  * go in with a mark and a priority (the __sk_buff context); the test checks
- * the verdict (always TC_ACT_OK), the priority and the frame that come out,
- * and after every run the counters map.
+ * the verdict (always TC_ACT_UNSPEC: none, so the next filter runs), the
+ * priority and the frame that come out, and after every run the counters
+ * map.
  *
  * Push frames (by mark, under a mask, or by priority; IPv4 and IPv6, TCP
  * and UDP, with IPv4 options, fragments) get the push priority and DSCP,
@@ -396,7 +397,7 @@ static int try_run(struct __test_metadata *_metadata,
 	ret = bpf_prog_test_run_opts(self->prog, &o);
 	if (ret)
 		return ret;
-	EXPECT_EQ(TC_ACT_OK, o.retval);
+	EXPECT_EQ((__u32)TC_ACT_UNSPEC, o.retval);
 	EXPECT_EQ(p->len, o.data_size_out);
 	EXPECT_EQ(r->mark, r->ctx.mark);
 	return 0;
