@@ -213,6 +213,31 @@ static void link_connect(struct ternd *td)
 	link_try_next(td);
 }
 
+/*
+ * Mark the gateway connection as push traffic for tern_prio (bpf/,
+ * Documentation/prio.rst): its SO_PRIORITY, and its SO_MARK if one is
+ * configured. Both stay with the socket when tern.ko takes it. Neither
+ * is needed to connect, so a refusal (SO_MARK needs CAP_NET_ADMIN) is
+ * logged, not fatal.
+ */
+static void link_set_class(struct ternd *td, int fd)
+{
+	static bool said;
+	int prio = td->conf.push_priority;
+	unsigned int mark = td->conf.push_mark;
+
+	if (prio && setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio,
+			       sizeof(prio)))
+		td_log(td, TD_DEBUG, "SO_PRIORITY %d: %s", prio,
+		       strerror(errno));
+	if (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) &&
+	    !said) {
+		said = true;
+		td_log(td, TD_INFO, "SO_MARK 0x%x: %s: push traffic goes by its priority only",
+		       mark, strerror(errno));
+	}
+}
+
 static void link_try_next(struct ternd *td)
 {
 	int one = 1;
@@ -230,6 +255,7 @@ static void link_try_next(struct ternd *td)
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		link_set_class(td, fd);
 		if (connect(fd, a->ai_addr, a->ai_addrlen) &&
 		    errno != EINPROGRESS) {
 			snprintf(td->conn_err, sizeof(td->conn_err), "%s",

@@ -10,6 +10,7 @@
  * The config file's keys are the long options' names; flags override it.
  * Runs in the foreground; SIGTERM or SIGINT stop it cleanly (exit 0).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -59,7 +60,7 @@ void td_log(struct ternd *td, int level, const char *fmt, ...)
 
 enum {
 	O_GATEWAY = 256, O_CA, O_GATEWAY_NAME, O_DATA, O_SOCKET, O_TRANSPORT,
-	O_HEARTBEAT, O_ACK_TIMEOUT, O_RECONNECT_MAX,
+	O_HEARTBEAT, O_ACK_TIMEOUT, O_RECONNECT_MAX, O_PUSH_PRIORITY, O_PUSH_MARK,
 };
 
 static const struct option opts[] = {
@@ -73,6 +74,8 @@ static const struct option opts[] = {
 	{ "heartbeat", required_argument, NULL, O_HEARTBEAT },
 	{ "ack-timeout", required_argument, NULL, O_ACK_TIMEOUT },
 	{ "reconnect-max", required_argument, NULL, O_RECONNECT_MAX },
+	{ "push-priority", required_argument, NULL, O_PUSH_PRIORITY },
+	{ "push-mark", required_argument, NULL, O_PUSH_MARK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -97,6 +100,10 @@ static void usage(FILE *f)
 "      --heartbeat MS         fixed heartbeat interval [learned]\n"
 "      --ack-timeout MS       first push retry [10000]\n"
 "      --reconnect-max MS     longest reconnect delay [300000]\n"
+"      --push-priority N      SO_PRIORITY of the gateway connection, 0-6,\n"
+"                             0: leave it [6, what ternctl prio matches]\n"
+"      --push-mark MARK       SO_MARK of the gateway connection, 0: none\n"
+"                             (needs CAP_NET_ADMIN) [0]\n"
 "  -v, --verbose              debug logging\n"
 "  -h, --help\n"
 "\n"
@@ -124,6 +131,26 @@ static int set_ms(const char *val, uint32_t min, uint32_t max, uint32_t *out)
 	if (ms < min || ms > max)
 		return -ERANGE;
 	*out = ms;
+	return 0;
+}
+
+/* A mark: decimal, or hexadecimal after 0x, as ip(8) and tc(8) take it. */
+static int set_mark(const char *val, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (strncmp(val, "0x", 2) && strncmp(val, "0X", 2))
+		return conf_u32(val, 0, UINT32_MAX, out);
+	if (!isxdigit((unsigned char)val[2]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(val + 2, &end, 16);
+	if (*end)
+		return -EINVAL;
+	if (errno || v > UINT32_MAX)
+		return -ERANGE;
+	*out = v;
 	return 0;
 }
 
@@ -161,6 +188,10 @@ static int apply(struct td_conf *c, int id, const char *val)
 	case O_RECONNECT_MAX:
 		return set_ms(val, RECONNECT_MAX_MIN_MS, TD_BACKOFF_CAP_MS,
 			      &c->reconnect_max_ms);
+	case O_PUSH_PRIORITY:
+		return conf_u32(val, 0, TD_PUSH_PRIORITY_MAX, &c->push_priority);
+	case O_PUSH_MARK:
+		return set_mark(val, &c->push_mark);
 	case 'v':
 		if (conf_bool(val, &b))
 			return -EINVAL;
@@ -418,6 +449,7 @@ int main(int argc, char **argv)
 			.transport = TD_T_AUTO,
 			.ack_timeout_ms = TD_ACK_TIMEOUT_MS,
 			.reconnect_max_ms = TD_BACKOFF_CAP_MS,
+			.push_priority = TD_PUSH_PRIORITY,
 		},
 		.ctl_fd = -1,
 		.sig_fd = -1,

@@ -38,6 +38,13 @@ struct ctl_client;
 #define TERND_LOCK		"ternd.lock"
 
 #define TD_ACK_TIMEOUT_MS	10000		/* first push retry */
+/*
+ * The gateway connection's SO_PRIORITY: 6, the highest an unprivileged
+ * socket may set, is what tern_prio matches by default (bpf/tern_prio.h,
+ * Documentation/prio.rst). tern.ko keeps what the socket carries.
+ */
+#define TD_PUSH_PRIORITY	6
+#define TD_PUSH_PRIORITY_MAX	6
 #define TD_ACK_TIMEOUT_MAX_MS	(5 * 60000)	/* retries back off to */
 #define TD_BACKOFF_BASE_MS	500		/* reconnects */
 #define TD_BACKOFF_CAP_MS	(5 * 60000)
@@ -69,6 +76,8 @@ struct td_conf {
 	uint32_t heartbeat_ms;		/* 0: learn */
 	uint32_t ack_timeout_ms;
 	uint32_t reconnect_max_ms;	/* the backoff's cap */
+	uint32_t push_priority;		/* SO_PRIORITY, 0: leave it */
+	uint32_t push_mark;		/* SO_MARK, 0: none */
 	int verbose;
 };
 

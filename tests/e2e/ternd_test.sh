@@ -20,7 +20,7 @@ if [ "$(id -u)" != 0 ]; then
 	ktap_set_plan 0
 	ktap_exit_fail_msg "needs root for network namespaces"
 fi
-ktap_set_plan 23
+ktap_set_plan 24
 
 if ! e2e_setup || ! gw_start; then
 	cat "$WORK/gw.log" >&2
@@ -68,11 +68,28 @@ token() {
 }
 
 dev_start a
-dev_start b
+dev_start b --push-priority 0 --push-mark 0x1000
 wait_state a ready && wait_state b ready
 check "ternd connects and is ready" '^0$' "$?"
 check "ternd says which transport and why" \
 	"transport $E2E_TRANSPORT \\(.+\\)" "$(head -1 "$WORK/a.log")"
+
+# The gateway connections as the kernel sees them, one line each:
+# class_id is the socket's priority (no net_cls class is set), fwmark
+# its mark. a's carries SO_PRIORITY 6 (the default), b's only the mark
+# it was given; over the kernel transport these are tern.ko's sockets,
+# which keep what the socket carried.
+socks=$(ip netns exec "$NS_DEV" ss -tnHe --tos state established \
+	"( dport = :$GW_PORT )" 2>/dev/null | awk '{
+		m = "mark:-"; c = "class:-"
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^fwmark:/) m = "mark:" substr($i, 8)
+			if ($i ~ /^class_id:/) c = "class:" substr($i, 10)
+		}
+		print c, m
+	}' | sort | tr '\n' ';')
+check "the gateway connections carry their class: a SO_PRIORITY 6, b SO_MARK 0x1000 and no priority" \
+	'^class:0 mark:0x1000;class:0x6 mark:-;$' "$socks"
 tok_a=$(token a)
 tok_b=$(token b)
 check "hello-ok gives a push token" '^[0-9a-f]{32}$' "$tok_b"
