@@ -82,7 +82,7 @@ include $(filter-out daemon/lib/lib.mk daemon/common/common.mk, \
 	$(wildcard daemon/*/*.mk)) \
 	$(wildcard bpf/bpf.mk tools/ternctl/ternctl.mk tools/bench/bench.mk \
 		tools/bench/gw/gwbench.mk tools/bench/idle/idle.mk \
-		tools/demo/demo.mk)
+		tools/demo/demo.mk tools/inflight/inflight.mk)
 
 userspace: $(USERSPACE_TARGETS)
 
