@@ -9,9 +9,9 @@
 # comments (Documentation/gateway.rst, Storms, quotes them).
 #
 # Environment: STORM_N (devices, default 5000; 1000 in the VM, which is
-# emulated and some 20 times slower; 300 on the debug kernel, four times
-# slower again), STORM_BOUND_S (the longest a storm
-# round may take before the case fails, default 120), STORM_UNAUTH (the
+# emulated and some 20 times slower; 100 on the debug kernel, four times
+# slower again and on one CPU), STORM_BOUND_S (the longest a storm round
+# may take before the case fails, default 120), STORM_UNAUTH (the
 # gateway's --max-unauth for the storm, default its own default).
 set -u
 
@@ -28,7 +28,7 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 
 STORM=$E2E_DIR/storm
 if [ "${TERN_VM_DEBUG:-0}" = 1 ]; then
-	STORM_N=${STORM_N:-300}
+	STORM_N=${STORM_N:-100}
 elif [ -n "${TERN_VM:-}" ]; then
 	STORM_N=${STORM_N:-1000}
 else
@@ -188,18 +188,30 @@ grep -q CLOSE_SHUTDOWN "$SO" || [ "$E2E_TRANSPORT" = kernel ] ||
 	echo "# no CLOSE_SHUTDOWN seen by the storm"
 
 # max-unauth: beyond it connections are closed at accept, and the
-# devices' backoff with jitter lets every one in.
-gw_restart TERM --max-unauth 32
-storm_start "$WORK/unauth.out" -N 400 -S unauth
-r=$(storm_round "$WORK/unauth.out" 1)
-echo "# max-unauth 32, 400 devices at once: $r"
-refused=$(sed -n 's/.* refused \([0-9]*\),.*/\1/p' <<<"$r")
-kill "$STORM_PID"
-wait "$STORM_PID"
-if [[ "$r" =~ ^round\ 1:\ 400/400 ]] && [ "${refused:-0}" -gt 0 ]; then
-	ktap_test_pass "max-unauth 32: $refused connections closed at accept, all 400 in by backoff"
+# devices' backoff with jitter lets every one in. Not on the debug
+# kernel: a policy of the gateway's accept loop, which hands tern.ko
+# nothing it does not get in the storms above, whose 400 devices a
+# kernel four times slower cannot let in within the bound (it runs on
+# 6.12 and on the host).
+max_unauth() {
+	local r refused
+	gw_restart TERM --max-unauth 32
+	storm_start "$WORK/unauth.out" -N 400 -S unauth
+	r=$(storm_round "$WORK/unauth.out" 1)
+	echo "# max-unauth 32, 400 devices at once: $r"
+	refused=$(sed -n 's/.* refused \([0-9]*\),.*/\1/p' <<<"$r")
+	kill "$STORM_PID"
+	wait "$STORM_PID"
+	if [[ "$r" =~ ^round\ 1:\ 400/400 ]] && [ "${refused:-0}" -gt 0 ]; then
+		ktap_test_pass "max-unauth 32: $refused connections closed at accept, all 400 in by backoff"
+	else
+		ktap_test_fail "max-unauth 32: connections closed at accept, all in by backoff"
+	fi
+}
+if [ "${TERN_VM_DEBUG:-0}" = 1 ]; then
+	ktap_test_skip "max-unauth 32: the gateway's accept policy, not run on the debug kernel (runs on 6.12 and the host)"
 else
-	ktap_test_fail "max-unauth 32: connections closed at accept, all in by backoff"
+	max_unauth
 fi
 
 # --- TLS KeyUpdate ---------------------------------------------------------
