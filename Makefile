@@ -82,7 +82,8 @@ include $(filter-out daemon/lib/lib.mk daemon/common/common.mk, \
 	$(wildcard daemon/*/*.mk)) \
 	$(wildcard bpf/bpf.mk tools/ternctl/ternctl.mk tools/bench/bench.mk \
 		tools/bench/gw/gwbench.mk tools/bench/idle/idle.mk \
-		tools/demo/demo.mk tools/inflight/inflight.mk)
+		tools/bench/prio/prio.mk tools/demo/demo.mk \
+		tools/inflight/inflight.mk)
 
 userspace: $(USERSPACE_TARGETS)
 
@@ -102,12 +103,13 @@ run-%: tests
 demo: deps
 	tools/demo/run
 
-# The boundary benchmark, the gateway benchmark, then the restart and
-# idle-memory benchmark; all always run.
+# The boundary benchmark, the gateway benchmark, the restart and
+# idle-memory benchmark, then the push-priority benchmark; all always run.
 bench: deps
 	@status=0; tools/bench/run || status=1; \
 	tools/bench/gw/run || status=1; \
-	tools/bench/idle/run || status=1; exit $$status
+	tools/bench/idle/run || status=1; \
+	tools/bench/prio/run || status=1; exit $$status
 
 clean:
 	rm -rf $(B)
