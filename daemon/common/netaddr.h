@@ -8,7 +8,16 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-/* Returns 0, or -EINVAL with @err naming the address and the forms. */
+/*
+ * Parses @s (IPv4:PORT, [IPv6]:PORT, or :PORT for every address on an
+ * IPv6 dual-stack socket) into @ss and @len. The port is 1 to 65535 in
+ * decimal digits only. Returns NULL, or why @s was refused, a phrase that
+ * follows the address ("has no port", "is not an IPv4 address", ...).
+ */
+const char *netaddr_why(const char *s, struct sockaddr_storage *ss,
+			socklen_t *len);
+
+/* Returns 0, or -EINVAL with @err naming the address and what was wrong. */
 int netaddr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 		  char *err, size_t errlen);
 

@@ -59,10 +59,10 @@ TEST(refused)
 	static const struct {
 		const char *in, *why;
 	} cases[] = {
-		{ "", "is not ADDR:PORT or [ADDR]:PORT" },
-		{ "5222", "is not ADDR:PORT or [ADDR]:PORT" },
-		{ "198.18.2.2", "is not ADDR:PORT or [ADDR]:PORT" },
-		{ ":5222", "is not an IPv4 address" },
+		{ "", "is not IPv4:PORT, [IPv6]:PORT or :PORT" },
+		{ "5222", "is not IPv4:PORT, [IPv6]:PORT or :PORT" },
+		{ "198.18.2.2", "is not IPv4:PORT, [IPv6]:PORT or :PORT" },
+		{ ":5222", "has no address" },
 		{ "198.18.2:5222", "is not an IPv4 address" },
 		{ "198.18.2.256:5222", "is not an IPv4 address" },
 		{ "gw.example:5222", "is not an IPv4 address" },
@@ -75,9 +75,9 @@ TEST(refused)
 		{ "198.18.2.2:1 ", "has a port that is not a number" },
 		{ "198.18.2.2:0x50", "has a port that is not a number" },
 		{ "fd00::2:5222", "has an IPv6 address without brackets" },
-		{ "[fd00::2]", "is not ADDR:PORT or [ADDR]:PORT" },
-		{ "[fd00::2]5222", "is not ADDR:PORT or [ADDR]:PORT" },
-		{ "[fd00::2:5222", "is not ADDR:PORT or [ADDR]:PORT" },
+		{ "[fd00::2]", "is not IPv4:PORT, [IPv6]:PORT or :PORT" },
+		{ "[fd00::2]5222", "is not IPv4:PORT, [IPv6]:PORT or :PORT" },
+		{ "[fd00::2:5222", "is not IPv4:PORT, [IPv6]:PORT or :PORT" },
 		{ "[]:5222", "is not an IPv6 address" },
 		{ "[198.18.2.2]:5222", "is not an IPv6 address" },
 		{ "[fd00::2%lo]:5222", "is not an IPv6 address" },

@@ -16,7 +16,7 @@
 
 /*
  * Parses @s into @k (family, address, port in network order). Returns
- * NULL, or why @s is refused ("is not ADDR:PORT or [ADDR]:PORT", ...).
+ * NULL, or why @s is refused ("has no port", "has no address", ...).
  */
 const char *inflight_endpoint_parse(const char *s, struct tern_inflight_key *k);
 

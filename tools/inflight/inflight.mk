@@ -3,12 +3,14 @@
 # tern-inflight-filter, the loader of bpf/tern_inflight.bpf.c (the
 # in-flight link simulator's messaging-only plan; tools/inflight/inflight
 # runs it). It includes the program's skeleton (bpf/bpf.mk, included
-# before this file) and links libbpf.
+# before this file) and links libbpf, and libterncommon for the address
+# parser (daemon/common/common.mk, included before this file).
 #
 #   $(B)/bin/tern-inflight-filter		normal build, objects in $(B)/obj
 #   $(B)/san/bin/tern-inflight-filter		ASan+UBSan build, for tests/inflight
 #   $(B)/san/lib/libinflight.a			the endpoint parser, for the
-#						unit test in tests/inflight
+#						unit test in tests/inflight (with
+#						$(B)/san/lib/libterncommon.a)
 
 INFLIGHT_LIB_SRCS := tools/inflight/endpoint.c
 INFLIGHT_MAIN_SRCS := tools/inflight/inflight-filter.c
@@ -22,7 +24,7 @@ INFLIGHT_LIB_SAN_OBJS := $(INFLIGHT_LIB_SRCS:%.c=$(B)/san/obj/%.o)
 INFLIGHT_SAN_OBJS := $(INFLIGHT_LIB_SAN_OBJS) \
 	$(INFLIGHT_MAIN_SRCS:%.c=$(B)/san/obj/%.o)
 
-INFLIGHT_CFLAGS := -I$(CURDIR)/bpf -I$(B)/bpf \
+INFLIGHT_CFLAGS := -I$(CURDIR)/bpf -I$(B)/bpf -I$(CURDIR)/daemon/common \
 	$(shell pkg-config --cflags libbpf 2>/dev/null)
 INFLIGHT_LIBS := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf)
 
@@ -38,11 +40,11 @@ $(INFLIGHT_SAN_OBJS): $(B)/san/obj/%.o: %.c
 $(B)/obj/tools/inflight/inflight-filter.o \
 $(B)/san/obj/tools/inflight/inflight-filter.o: $(B)/bpf/tern_inflight.skel.h
 
-$(INFLIGHT_FILTER): $(INFLIGHT_OBJS)
+$(INFLIGHT_FILTER): $(INFLIGHT_OBJS) $(LIBTERNCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(INFLIGHT_LIBS)
 
-$(INFLIGHT_FILTER_SAN): $(INFLIGHT_SAN_OBJS)
+$(INFLIGHT_FILTER_SAN): $(INFLIGHT_SAN_OBJS) $(LIBTERNCOMMON_SAN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_CFLAGS) -o $@ $^ $(INFLIGHT_LIBS)
 
