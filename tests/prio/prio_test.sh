@@ -80,7 +80,7 @@ ip netns add "$PEER" || ktap_exit_fail_msg "ip netns add $PEER failed"
 ip -n "$NS" link add $DEV type veth peer name veth1 netns "$PEER" ||
 	skip_all "no veth devices"
 
-ktap_set_plan 65
+ktap_set_plan 68
 
 nse() { nsenter --net=/run/netns/"$NS" "$@"; }
 
@@ -368,6 +368,22 @@ check "CS5 from an unmarked socket: not push to the program, push to HTB" \
 t prio attach $DEV --rate 200mbit --mark 0x2000/0x2000
 check "attach without --dscp-filter takes them out" "^0 -$" \
 	"$RC -$(nse tc filter show dev $DEV parent 7e2e:)"
+
+# A root that is no longer ours refuses an update before the program is
+# touched; once it is gone, attach puts the tree back.
+id1=$(prog_id)
+nse tc qdisc replace dev $DEV root handle 1: tbf rate 1mbit burst 10kb \
+	latency 50ms
+t prio attach $DEV --rate 200mbit --mark 0x4000/0x4000
+expect "an update over a root that is not ours any more is refused" 1 \
+	"its root qdisc is now tbf 1:, not ternctl's"
+check "... before the program or its mark changed" "^$id1 8192$" \
+	"$(prog_id) $(jget config.mark)"
+nse tc qdisc del dev $DEV root
+t prio attach $DEV --rate 200mbit --mark 0x2000/0x2000
+check "attach puts a deleted tree back, program kept" \
+	"^0 .*updated .*class htb 7e2e:1 root rate 200Mbit .* $id1$" \
+	"$RC $OUT $(nse tc class show dev $DEV | tr '\n' ' ') $(prog_id)"
 
 t_nobody prio detach $DEV
 expect "detach as nobody: permission denied" 1 "permission denied"

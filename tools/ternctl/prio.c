@@ -97,7 +97,7 @@ struct prio_ctx {
 	struct prio_dev dev;
 	char dir[PATH_MAX];
 	struct prio_state st;
-	int have_state;		/* prio_state_read(): 0 yes, 1 no */
+	int no_state;		/* prio_state_read(): 0 read, 1 none */
 };
 
 static int ctx_open(struct prio_ctx *c, const char *name)
@@ -109,8 +109,8 @@ static int ctx_open(struct prio_ctx *c, const char *name)
 	if (prio_dev_get(c->sk, name, &c->dev) || prio_bpffs_check())
 		return -1;
 	prio_pin_dir(c->dir, sizeof(c->dir), &c->dev);
-	c->have_state = prio_state_read(c->dir, &c->st);
-	return c->have_state < 0 ? -1 : 0;
+	c->no_state = prio_state_read(c->dir, &c->st);
+	return c->no_state < 0 ? -1 : 0;
 }
 
 static void ctx_close(struct prio_ctx *c)
@@ -322,6 +322,14 @@ static int attach_update(struct prio_ctx *c, const struct attach_opts *o,
 	uint32_t segs, cur = 0;
 	int changes = 0;
 
+	/* Refuse before changing anything, so a refusal leaves all as it was. */
+	if (prio_tc_inspect(c->sk, c->dev.ifindex, &q))
+		return -1;
+	if (!prio_tc_root_ours(&q) && q.root_handle)
+		return ternctl_error("%s: its root qdisc is now %s %s, not ternctl's: run 'ternctl prio detach %s' first",
+				     c->dev.name, q.root_kind,
+				     prio_tc_handle(h, sizeof(h), q.root_handle),
+				     c->dev.name), -1;
 	if (st.mark != o->cfg.mark || st.mark_mask != o->cfg.mark_mask ||
 	    st.match_priority != o->cfg.match_priority) {
 		/* A new copy, counters kept, replacing the filter in place. */
@@ -337,13 +345,6 @@ static int attach_update(struct prio_ctx *c, const struct attach_opts *o,
 		st.match_priority = o->cfg.match_priority;
 		changes++;
 	}
-	if (prio_tc_inspect(c->sk, c->dev.ifindex, &q))
-		return -1;
-	if (!prio_tc_root_ours(&q) && q.root_handle)
-		return ternctl_error("%s: its root qdisc is now %s %s, not ternctl's: run 'ternctl prio detach %s' first",
-				     c->dev.name, q.root_kind,
-				     prio_tc_handle(h, sizeof(h), q.root_handle),
-				     c->dev.name), -1;
 	if (!prio_tc_root_ours(&q)) {
 		/* Someone deleted the tree: put it back. */
 		if (prio_tc_install(c->sk, &c->dev, o->rate, dscp, &fq_codel))
@@ -409,7 +410,7 @@ static int prio_attach(int argc, char **argv)
 			      c.dev.name, prio_arptype_name(c.dev.arptype));
 		goto out;
 	}
-	if (c.have_state == 0) {
+	if (!c.no_state) {
 		if (prio_filter_ours(c.dir, c.dev.ifindex, &ours, &taken))
 			goto out;
 		if (!ours) {
@@ -449,7 +450,7 @@ static int prio_detach(int argc, char **argv)
 	status = EXIT_RUNTIME;
 	if (ctx_open(&c, name))
 		goto out;
-	if (c.have_state) {
+	if (c.no_state) {
 		printf("%s: not attached, nothing to detach\n", c.dev.name);
 		status = 0;
 		goto out;
@@ -519,7 +520,7 @@ static void show_json(const struct prio_ctx *c, const struct show *s)
 	json_kv_u64(&j, "ifindex", c->dev.ifindex);
 	json_kv_str(&j, "state", s->state);
 	json_kv_bool(&j, "wireless", c->dev.wireless);
-	if (c->have_state) {
+	if (c->no_state) {
 		json_obj_end(&j);
 		return;
 	}
@@ -583,12 +584,12 @@ static void show_table(const struct prio_ctx *c, const struct show *s)
 
 	snprintf(cells[0], sizeof(cells[0]), "%s", c->dev.name);
 	snprintf(cells[1], sizeof(cells[1]), "%s", s->state);
-	if (c->have_state)
+	if (c->no_state)
 		snprintf(cells[2], sizeof(cells[2]), "-");
 	else
 		prio_fmt_rate(cells[2], sizeof(cells[2]), c->st.rate);
 	for (i = 0; i < TERN_PRIO_NR_COUNTS; i++) {
-		if (c->have_state) {
+		if (c->no_state) {
 			snprintf(cells[3 + 2 * i], 32, "-");
 			snprintf(cells[4 + 2 * i], 32, "-");
 			continue;
@@ -632,7 +633,7 @@ static int prio_show(int argc, char **argv)
 	status = EXIT_RUNTIME;
 	if (ctx_open(&c, name))
 		goto out;
-	if (!c.have_state) {
+	if (!c.no_state) {
 		if (prio_counters(c.dir, s.cnt) ||
 		    prio_filter_ours(c.dir, c.dev.ifindex, &ours, &taken) ||
 		    prio_tc_inspect(c.sk, c.dev.ifindex, &q))
