@@ -77,8 +77,11 @@ debug-kernel:
 # Each userspace component brings a make fragment that appends its outputs
 # to USERSPACE_TARGETS.
 # Libraries first: the programs' fragments use their variables.
-include $(wildcard daemon/lib/lib.mk daemon/common/common.mk tools/lib/lib.mk)
-include $(filter-out daemon/lib/lib.mk daemon/common/common.mk, \
+include $(wildcard daemon/lib/lib.mk daemon/common/common.mk daemon/kt/kt.mk \
+	daemon/dir/dir.mk \
+	tools/lib/lib.mk)
+include $(filter-out daemon/lib/lib.mk daemon/common/common.mk daemon/kt/kt.mk \
+	daemon/dir/dir.mk, \
 	$(wildcard daemon/*/*.mk)) \
 	$(wildcard bpf/bpf.mk tools/ternctl/ternctl.mk tools/bench/bench.mk \
 		tools/bench/gw/gwbench.mk tools/bench/idle/idle.mk \
