@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Ed25519 key files: PEM PKCS#8, mode 0600, created atomically (a
- * temporary file in the same directory, fsynced, renamed into place).
+ * Private key files (keyfile.h): PEM PKCS#8, mode 0600, created atomically
+ * (a temporary file in the same directory, fsynced, renamed into place).
+ * Device identities are Ed25519 key files (ident.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <openssl/pem.h>
 
 #include "ident.h"
+#include "keyfile.h"
 #include "sslerr.h"
 
 /* Never prompt on a terminal for a passphrase: refuse encrypted keys. */
@@ -26,7 +28,9 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-static EVP_PKEY *load_fd(int fd, const char *path, char *err, size_t errlen)
+static EVP_PKEY *load_fd(int fd, const char *path,
+			 const struct keyfile_kind *kind, char *err,
+			 size_t errlen)
 {
 	EVP_PKEY *k = NULL;
 	struct stat st;
@@ -61,11 +65,11 @@ static EVP_PKEY *load_fd(int fd, const char *path, char *err, size_t errlen)
 			    path);
 		return NULL;
 	}
-	if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+	if (!EVP_PKEY_is_a(k, kind->type)) {
 		sslerr_set(err, errlen,
-			   "key file %s holds a %s key, not an Ed25519 one",
+			   "key file %s holds a %s key, not an %s one",
 			   path, EVP_PKEY_get0_type_name(k) ?
-			   EVP_PKEY_get0_type_name(k) : "unknown");
+			   EVP_PKEY_get0_type_name(k) : "unknown", kind->name);
 		EVP_PKEY_free(k);
 		return NULL;
 	}
@@ -97,7 +101,8 @@ static int sync_dir(const char *path)
 	return ret;
 }
 
-static EVP_PKEY *create_key(const char *path, char *err, size_t errlen)
+static EVP_PKEY *create_key(const char *path, const struct keyfile_kind *kind,
+			    char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
 	EVP_PKEY *k;
@@ -109,9 +114,9 @@ static EVP_PKEY *create_key(const char *path, char *err, size_t errlen)
 		sslerr_set(err, errlen, "key file name too long: %s", path);
 		return NULL;
 	}
-	k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	k = kind->keygen();
 	if (!k) {
-		sslerr_setq(err, errlen, "cannot generate an Ed25519 key");
+		sslerr_setq(err, errlen, "cannot generate an %s key", kind->name);
 		return NULL;
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
@@ -171,8 +176,9 @@ err_free:
 	return NULL;
 }
 
-EVP_PKEY *ident_load_or_create(const char *path, bool create,
-			       char *err, size_t errlen)
+EVP_PKEY *keyfile_load_or_create(const char *path, bool create,
+				 const struct keyfile_kind *kind, char *err,
+				 size_t errlen)
 {
 	int fd;
 
@@ -182,10 +188,28 @@ EVP_PKEY *ident_load_or_create(const char *path, bool create,
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
-		return load_fd(fd, path, err, errlen);
+		return load_fd(fd, path, kind, err, errlen);
 	if (errno == ENOENT && create)
-		return create_key(path, err, errlen);
+		return create_key(path, kind, err, errlen);
 	sslerr_set(err, errlen, "cannot open key file %s: %s", path,
 		   strerror(errno));
 	return NULL;
+}
+
+static EVP_PKEY *ed25519_keygen(void)
+{
+	return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+}
+
+const struct keyfile_kind keyfile_ed25519 = {
+	.type = "ED25519",
+	.name = "Ed25519",
+	.keygen = ed25519_keygen,
+};
+
+EVP_PKEY *ident_load_or_create(const char *path, bool create,
+			       char *err, size_t errlen)
+{
+	return keyfile_load_or_create(path, create, &keyfile_ed25519, err,
+				      errlen);
 }

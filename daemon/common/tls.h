@@ -33,6 +33,15 @@ SSL_CTX *tls_server_ctx(const char *cert_file, const char *key_file,
 			char *err, size_t errlen);
 
 /*
+ * An HTTPS server's context (tern-directoryd): TLS 1.3 and the same
+ * settings as the gateway's, but any ALPN (or none) is accepted, as HTTP
+ * clients such as curl offer "http/1.1" or nothing. Returns the context
+ * or NULL with err set.
+ */
+SSL_CTX *tls_https_server_ctx(const char *cert_file, const char *key_file,
+			      char *err, size_t errlen);
+
+/*
  * The device's context: the peer is verified against the certificates of
  * ca_file only (never the system store); any of them is a trust anchor,
  * so the file may pin a private CA, an intermediate or the gateway's own

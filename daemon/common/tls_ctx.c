@@ -125,23 +125,14 @@ static int client_hello(SSL *ssl, int *al, void *arg)
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
-SSL_CTX *tls_server_ctx(const char *cert_file, const char *key_file,
-			char *err, size_t errlen)
+/* The certificate chain and its key, checked to match. */
+static int load_cert(SSL_CTX *ctx, const char *cert_file,
+		     const char *key_file, char *err, size_t errlen)
 {
-	SSL_CTX *ctx;
-
-	if (!cert_file || !key_file) {
-		sslerr_set(err, errlen, "no %s file given",
-			   cert_file ? "private key" : "certificate");
-		return NULL;
-	}
-	ctx = common_ctx(TLS_server_method(), err, errlen);
-	if (!ctx)
-		return NULL;
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
 		sslerr_setq(err, errlen, "cannot load certificate chain %s",
 			    cert_file);
-		goto err;
+		return -EINVAL;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) !=
 	    1) {
@@ -155,14 +146,32 @@ SSL_CTX *tls_server_ctx(const char *cert_file, const char *key_file,
 		else
 			sslerr_setq(err, errlen, "cannot load private key %s",
 				    key_file);
-		goto err;
+		return -EINVAL;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
 		sslerr_setq(err, errlen,
 			    "private key %s does not match certificate %s",
 			    key_file, cert_file);
-		goto err;
+		return -EINVAL;
 	}
+	return 0;
+}
+
+SSL_CTX *tls_server_ctx(const char *cert_file, const char *key_file,
+			char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+
+	if (!cert_file || !key_file) {
+		sslerr_set(err, errlen, "no %s file given",
+			   cert_file ? "private key" : "certificate");
+		return NULL;
+	}
+	ctx = common_ctx(TLS_server_method(), err, errlen);
+	if (!ctx)
+		return NULL;
+	if (load_cert(ctx, cert_file, key_file, err, errlen))
+		goto err;
 	SSL_CTX_set_client_hello_cb(ctx, client_hello, NULL);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
 	return ctx;
@@ -170,6 +179,26 @@ SSL_CTX *tls_server_ctx(const char *cert_file, const char *key_file,
 err:
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+SSL_CTX *tls_https_server_ctx(const char *cert_file, const char *key_file,
+			      char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+
+	if (!cert_file || !key_file) {
+		sslerr_set(err, errlen, "no %s file given",
+			   cert_file ? "private key" : "certificate");
+		return NULL;
+	}
+	ctx = common_ctx(TLS_server_method(), err, errlen);
+	if (!ctx)
+		return NULL;
+	if (load_cert(ctx, cert_file, key_file, err, errlen)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
 }
 
 SSL_CTX *tls_client_ctx(const char *ca_file, char *err, size_t errlen)
