@@ -83,16 +83,23 @@ RUN_LIST := $(notdir $(TEST_GEN_PROGS) $(TEST_CUSTOM_PROGS) $(TEST_PROGS))
 
 all: $(BUILT) $(if $(TREE),tree)
 
+# With AddressSanitizer, the harness's _exit() runs LeakSanitizer's check
+# first (lsan_exit.c): a test that leaks fails.
+lsan_exit = $(if $(findstring address,$(SAN_CFLAGS)),\
+	$(selfdir)/lsan_exit.c -Wl$(comma)--wrap=_exit)
+comma := ,
+
 .SECONDEXPANSION:
 # In a pattern rule's prerequisites make puts the stem in place of every
 # %, even one inside a function call, so the archive filter spells it $(pct).
 pct := %
-$(OUTPUT)/%: %.c $(LOCAL_HDRS) $$(filter $$(pct).a,$$(LDLIBS))
+$(OUTPUT)/%: %.c $(LOCAL_HDRS) $$(filter $$(pct).a,$$(LDLIBS)) \
+		$(selfdir)/lsan_exit.c
 	$(if $(TERN_CFLAGS),,$(error TERN_CFLAGS is not set: build the tests from the top, with 'make tests'))
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TERN_CFLAGS) $(SAN_CFLAGS) $(KSFT_CFLAGS) \
-		$(CPPFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+		$(CPPFLAGS) $(LDFLAGS) $< $(call lsan_exit) $(LDLIBS) -o $@
 
 $(STAGED_FILES): $(OUTPUT)/%: %
 	$(Q)mkdir -p $(dir $@)
