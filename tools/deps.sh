@@ -27,6 +27,10 @@ openssl			# tools/pki, and a TLS client no one here wrote
 libprotobuf-c-dev	# the gateway protocol's payloads
 protobuf-c-compiler
 libsqlite3-dev		# the daemons' stores
+libevent-dev		# tern-directoryd: evhttp and its OpenSSL binding
+libjansson-dev		# the directory's JSON
+libcurl4-openssl-dev	# the directory's clients (ternd, ternctl)
+curl			# tests/directory: a client no one here wrote
 libmosquitto-dev	# tern-gwbench's MQTT clients (the gateway benchmark)
 libbpf-dev
 bpftool

@@ -5,7 +5,7 @@
  * SHA-256(0x01 || left || right), the empty tree's root SHA-256(""),
  * inclusion proofs (2.1.3) and consistency proofs (2.1.4), and their
  * verification (2.1.3.2, 2.1.4.2). The directory logs one leaf per map
- * epoch (kt_epoch.h); its signed tree heads (kt_sth.h) commit to the root.
+ * epoch (kt_sth.h); its signed tree heads (kt_sth.h) commit to the root.
  *
  * struct kt_log keeps every leaf hash and the hashes of every complete
  * subtree, so a root or a proof for any earlier size costs O(log n).
