@@ -21,6 +21,7 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_status_group,
 	&ternctl_revoke_group,
 	&ternctl_prio_group,
+	&ternctl_dir_group,
 };
 
 #define NGROUPS	ARRAY_SIZE(groups)

@@ -45,6 +45,8 @@ extern const struct ternctl_group ternctl_conn_group;
 extern const struct ternctl_group ternctl_events_group;
 /* prio.c: shaping and the tc egress program (Documentation/prio.rst). */
 extern const struct ternctl_group ternctl_prio_group;
+/* dir.c: the directory's client (Documentation/directory.rst). */
+extern const struct ternctl_group ternctl_dir_group;
 /* device.c: ternd's control socket. */
 extern const struct ternctl_group ternctl_push_group;
 extern const struct ternctl_group ternctl_recv_group;

@@ -5,7 +5,8 @@
 # device.c talks to ternd's control socket (daemon/proto/ctl.proto).
 # prio*.c load bpf/tern_prio.bpf.c through its skeleton (bpf/bpf.mk,
 # included before this file) with libbpf, and build the qdisc tree with
-# libnl-route-3.
+# libnl-route-3. dir.c is the directory's client, with libterndir and
+# libcurl (daemon/dir/dir.mk, included before this file).
 #
 #   $(B)/bin/ternctl			normal build, objects in $(B)/obj
 #   $(B)/san/bin/ternctl		ASan+UBSan build, objects in $(B)/san/obj
@@ -16,6 +17,7 @@ TERNCTL_LIB_SRCS := \
 	tools/ternctl/conn.c \
 	tools/ternctl/conninfo.c \
 	tools/ternctl/device.c \
+	tools/ternctl/dir.c \
 	tools/ternctl/events.c \
 	tools/ternctl/prio.c \
 	tools/ternctl/prio_bpf.c \
@@ -38,14 +40,19 @@ PRIO_CFLAGS := -I$(CURDIR)/bpf -I$(B)/bpf \
 	$(shell pkg-config --cflags libnl-route-3.0 libbpf 2>/dev/null)
 PRIO_LIBS := $(or $(shell pkg-config --libs libnl-route-3.0 libbpf 2>/dev/null),\
 	-lnl-route-3 -lnl-3 -lbpf)
+# dir.c: the directory's client (libterndir, libternkt, libcurl).
+TERNCTL_DIR_CFLAGS := $(DIR_CFLAGS) \
+	$(shell pkg-config --cflags libcurl 2>/dev/null)
+TERNCTL_DIR_LIBS := $(or $(shell pkg-config --libs libcurl 2>/dev/null),-lcurl) \
+	$(DIR_LIBS)
 
 $(TERNCTL_OBJS) $(TERNCTL_MAIN_OBJ): $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(DAEMON_CFLAGS) $(PRIO_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(DAEMON_CFLAGS) $(PRIO_CFLAGS) $(TERNCTL_DIR_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
 
 $(TERNCTL_SAN_OBJS) $(TERNCTL_SAN_MAIN_OBJ): $(B)/san/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(SAN_CFLAGS) $(DAEMON_CFLAGS) $(PRIO_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(SAN_CFLAGS) $(DAEMON_CFLAGS) $(PRIO_CFLAGS) $(TERNCTL_DIR_CFLAGS) -Itools/lib -MMD -MP -c -o $@ $<
 
 # device.c includes the generated protobuf-c headers.
 $(TERNCTL_OBJS) $(TERNCTL_SAN_OBJS): | $(PROTO_GEN_H)
@@ -64,14 +71,15 @@ $(LIBTERNCTL_SAN): $(TERNCTL_SAN_OBJS)
 	$(AR) rcs $@ $^
 
 $(TERNCTL): $(TERNCTL_MAIN_OBJ) $(LIBTERNCTL) $(LIBTERNUTIL) \
-		$(LIBTERNCOMMON) $(LIBTERN)
+		$(LIBTERNDIR) $(LIBTERNKT) $(LIBTERNCOMMON) $(LIBTERN)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(PRIO_LIBS) $(NL_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(PRIO_LIBS) $(TERNCTL_DIR_LIBS) $(NL_LIBS)
 
 $(TERNCTL_SAN): $(TERNCTL_SAN_MAIN_OBJ) $(LIBTERNCTL_SAN) $(LIBTERNUTIL_SAN) \
-		$(LIBTERNCOMMON_SAN) $(LIBTERN_SAN)
+		$(LIBTERNDIR_SAN) $(LIBTERNKT_SAN) $(LIBTERNCOMMON_SAN) \
+		$(LIBTERN_SAN)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN_CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(PRIO_LIBS) $(NL_LIBS)
+	$(CC) $(CFLAGS) $(SAN_CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(PRIO_LIBS) $(TERNCTL_DIR_LIBS) $(NL_LIBS)
 
 -include $(TERNCTL_OBJS:.o=.d) $(TERNCTL_SAN_OBJS:.o=.d) \
 	$(TERNCTL_MAIN_OBJ:.o=.d) $(TERNCTL_SAN_MAIN_OBJ:.o=.d)
