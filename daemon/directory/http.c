@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -328,8 +330,16 @@ int dird_http_init(struct dird *d, char *err, size_t errlen)
 			return -EINVAL;
 		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 			    SOCK_CLOEXEC, 0);
+		/*
+		 * TCP_NODELAY is inherited by the accepted sockets: evhttp
+		 * writes an answer's headers and body apart, and with Nagle
+		 * the body would wait for the client's delayed ACK, 40 ms
+		 * an answer on a kept-alive connection.
+		 */
 		if (fd < 0 ||
 		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			       sizeof(one)) ||
+		    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			       sizeof(one)) ||
 		    bind(fd, (struct sockaddr *)&ss, len) ||
 		    listen(fd, 128)) {
