@@ -27,23 +27,13 @@
 
 #include "b64.h"
 #include "conf.h"
+#include "dir.h"
 #include "dirjson.h"
 #include "hex.h"
 #include "kt_log.h"
-#include "lookup.h"
-#include "ternctl.h"
 
 #define DIR_MAX_ANSWER	(1024 * 1024)
 #define DIR_TIMEOUT_S	20
-/* Exit status of an alarm: the directory's answer does not hold. */
-#define EXIT_ALARM	3
-
-struct dir_opts {
-	const char *config;
-	char *url, *ca, *head_key, *vrf_key, *state;
-	uint64_t max_age_ms;
-	bool json;
-};
 
 static char *dup_or_die(const char *s)
 {
@@ -62,7 +52,7 @@ static void set(char **field, const char *val)
 	*field = dup_or_die(val);
 }
 
-static void opts_free(struct dir_opts *o)
+void dir_opts_free(struct dir_opts *o)
 {
 	free(o->url);
 	free(o->ca);
@@ -111,7 +101,8 @@ static int conf_key(void *ctx, const char *key, const char *val,
 	"  -j, --json              print JSON\n" \
 	"  -h, --help              show this help\n"
 
-enum { DO_URL = 256, DO_CA, DO_HEAD_KEY, DO_VRF_KEY, DO_STATE, DO_MAX_AGE };
+enum { DO_URL = 256, DO_CA, DO_HEAD_KEY, DO_VRF_KEY, DO_STATE, DO_MAX_AGE,
+       DO_ACCOUNT_KEY, DO_INVITE, DO_EMAIL_CODE };
 
 static const struct option dir_longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -121,14 +112,16 @@ static const struct option dir_longopts[] = {
 	{ "vrf-key", required_argument, NULL, DO_VRF_KEY },
 	{ "state", required_argument, NULL, DO_STATE },
 	{ "max-head-age", required_argument, NULL, DO_MAX_AGE },
+	{ "account-key", required_argument, NULL, DO_ACCOUNT_KEY },
+	{ "invite", required_argument, NULL, DO_INVITE },
+	{ "email-code", required_argument, NULL, DO_EMAIL_CODE },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Returns the first operand's index, or -1 with *status set. */
-static int dir_opts(int argc, char **argv, const struct ternctl_cmd *cmd,
-		    struct dir_opts *o, int *status)
+int dir_opts(int argc, char **argv, const struct ternctl_cmd *cmd,
+	     struct dir_opts *o, int *status)
 {
 	const char *url = NULL, *ca = NULL, *hk = NULL, *vk = NULL;
 	const char *state = NULL, *age = NULL;
@@ -170,6 +163,15 @@ static int dir_opts(int argc, char **argv, const struct ternctl_cmd *cmd,
 		case DO_MAX_AGE:
 			age = optarg;
 			break;
+		case DO_ACCOUNT_KEY:
+			o->account_key = optarg;
+			break;
+		case DO_INVITE:
+			o->invite = optarg;
+			break;
+		case DO_EMAIL_CODE:
+			o->email_code = optarg;
+			break;
 		default:
 			*status = ternctl_usage(argv[0], "bad option");
 			return -1;
@@ -208,8 +210,7 @@ static int dir_opts(int argc, char **argv, const struct ternctl_cmd *cmd,
 	return optind;
 }
 
-/* The pinned keys, from their base64. */
-static int load_pins(const struct dir_opts *o, struct lookup_pins *p)
+int dir_load_pins(const struct dir_opts *o, struct lookup_pins *p)
 {
 	uint8_t raw[ENTRY_KEY_LEN], der[1024];
 	const uint8_t *q = der;
@@ -235,17 +236,12 @@ static int load_pins(const struct dir_opts *o, struct lookup_pins *p)
 	return 0;
 }
 
-static void pins_free(struct lookup_pins *p)
+void dir_pins_free(struct lookup_pins *p)
 {
 	EVP_PKEY_free(p->head_key);
 	EVP_PKEY_free(p->vrf_key);
 }
 
-struct answer {
-	char *buf;
-	size_t len;
-	bool too_long;
-};
 
 static size_t on_data(char *p, size_t size, size_t n, void *arg)
 {
@@ -267,22 +263,18 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/*
- * GETs @path from the directory: 0 with the body of a 200 answer in @a,
- * else an error is printed (the directory's own message when it gave one)
- * and EXIT_RUNTIME returned.
- */
-static int http_get(const struct dir_opts *o, const char *path,
-		    struct answer *a)
+int dir_http(const struct dir_opts *o, const char *method, const char *path,
+	     const char *body, size_t len, struct answer *a)
 {
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = NULL;
 	long code = 0;
 	CURLcode rc;
 	CURL *c;
 
 	memset(a, 0, sizeof(*a));
-	snprintf(url, sizeof(url), "%s%s%s", o->url,
-		 o->url[strlen(o->url) - 1] == '/' ? path + 1 : path, "");
+	snprintf(url, sizeof(url), "%s%s", o->url,
+		 o->url[strlen(o->url) - 1] == '/' ? path + 1 : path);
 	c = curl_easy_init();
 	if (!c)
 		return ternctl_error("cannot start libcurl");
@@ -296,9 +288,17 @@ static int http_get(const struct dir_opts *o, const char *path,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (body) {
+		h = curl_slist_append(NULL, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+	}
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
 		free(a->buf);
 		a->buf = NULL;
@@ -307,13 +307,15 @@ static int http_get(const struct dir_opts *o, const char *path,
 				     errbuf[0] ? errbuf :
 				     curl_easy_strerror(rc));
 	}
-	if (code != 200) {
+	if (code < 200 || code > 299) {
 		json_t *e = a->buf ? json_loadb(a->buf, a->len, 0, NULL) :
 			    NULL;
 		const char *m = json_string_value(json_object_get(e,
 								  "message"));
+		const char *k = json_string_value(json_object_get(e, "error"));
 
-		ternctl_error("%s: HTTP %ld: %s", o->url, code,
+		ternctl_error("%s: HTTP %ld%s%s: %s", o->url, code,
+			      k ? " " : "", k ? k : "",
 			      m ? m : "no explanation");
 		json_decref(e);
 		free(a->buf);
@@ -323,6 +325,12 @@ static int http_get(const struct dir_opts *o, const char *path,
 	if (!a->buf)
 		return ternctl_error("%s: an empty answer", o->url);
 	return 0;
+}
+
+static int http_get(const struct dir_opts *o, const char *path,
+		    struct answer *a)
+{
+	return dir_http(o, "GET", path, NULL, 0, a);
 }
 
 /* The head in the state file: 0 read, 1 none yet, -1 an error (said). */
@@ -388,8 +396,8 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void print_lookup(const struct dir_opts *o, const char *handle,
-			 const struct lookup_result *r)
+void dir_print_lookup(const struct dir_opts *o, const char *handle,
+		      const struct lookup_result *r)
 {
 	char id[HEX_LEN(ENTRY_ID_LEN)], key[B64_LEN(ENTRY_KEY_LEN) + 1];
 	unsigned int i;
@@ -444,6 +452,9 @@ static int head_run(int argc, char **argv);
 static int audit_run(int argc, char **argv);
 static int monitor_run(int argc, char **argv);
 
+#define ACCOUNT_HELP \
+	"      --account-key FILE  the account's Ed25519 private key (PEM)\n"
+
 static const struct ternctl_cmd dir_cmds[] = {
 	{
 		.name = "lookup",
@@ -477,8 +488,45 @@ static const struct ternctl_cmd dir_cmds[] = {
 		.help = "Options:\n" DIR_OPTS_HELP,
 		.run = monitor_run,
 	},
+	{
+		.name = "register",
+		.synopsis = "HANDLE --account-key FILE (--invite CODE | --email-code CODE) [OPTIONS]",
+		.brief = "register a handle to an account key",
+		.summary = "Register HANDLE to the account key in FILE (made there if missing,\nmode 0600), with an invite code or the code the directory mailed to the\nhandle ('ternctl dir code'), then check with a verified lookup that the\ndirectory shows it.",
+		.help = "Options:\n"
+			"      --invite CODE       an invite from the operator\n"
+			"      --email-code CODE   the code mailed to HANDLE\n"
+			ACCOUNT_HELP DIR_OPTS_HELP,
+		.run = dir_register_run,
+	},
+	{
+		.name = "code",
+		.synopsis = "HANDLE [OPTIONS]",
+		.brief = "ask the directory to mail a registration code",
+		.summary = "Ask a directory that registers by email to send a code to HANDLE.",
+		.help = "Options:\n" DIR_OPTS_HELP,
+		.run = dir_code_run,
+	},
+	{
+		.name = "devices",
+		.synopsis = "HANDLE [remove DEVICE-ID --account-key FILE] [OPTIONS]",
+		.brief = "list a handle's devices, or remove one",
+		.summary = "List HANDLE's devices from a verified lookup; with 'remove', remove\none of them (signed by the account key), then check that it is gone.",
+		.help = "Options:\n" ACCOUNT_HELP DIR_OPTS_HELP,
+		.run = dir_devices_run,
+	},
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
+
+const struct ternctl_cmd *dir_cmd_named(const char *name)
+{
+	const struct ternctl_cmd *c;
+
+	for (c = dir_cmds; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
 
 const struct ternctl_group ternctl_dir_group = {
 	.name = "dir",
@@ -491,9 +539,9 @@ const struct ternctl_group ternctl_dir_group = {
  * into the state file. 0 with @r filled, EXIT_ALARM (said) or
  * EXIT_RUNTIME.
  */
-static int verified_lookup(const struct dir_opts *o,
-			   const struct lookup_pins *pins, const char *handle,
-			   struct lookup_result *r)
+int dir_verified_lookup(const struct dir_opts *o,
+			const struct lookup_pins *pins, const char *handle,
+			struct lookup_result *r)
 {
 	struct kt_sth seen, *seenp = NULL;
 	struct answer a = { 0 };
@@ -554,15 +602,15 @@ static int lookup_run(int argc, char **argv)
 		status = ternctl_error("out of memory");
 		goto out;
 	}
-	status = load_pins(&o, &pins);
+	status = dir_load_pins(&o, &pins);
 	if (!status)
-		status = verified_lookup(&o, &pins, argv[first], r);
+		status = dir_verified_lookup(&o, &pins, argv[first], r);
 	if (!status)
-		print_lookup(&o, argv[first], r);
+		dir_print_lookup(&o, argv[first], r);
 out:
 	free(r);
-	pins_free(&pins);
-	opts_free(&o);
+	dir_pins_free(&pins);
+	dir_opts_free(&o);
 	return status;
 }
 
@@ -716,7 +764,7 @@ static int head_run(int argc, char **argv)
 				       argv[first]);
 		goto out;
 	}
-	status = load_pins(&o, &pins);
+	status = dir_load_pins(&o, &pins);
 	if (!status)
 		status = fetch_head(&o, &pins, &h);
 	if (!status)
@@ -724,8 +772,8 @@ static int head_run(int argc, char **argv)
 	if (!status)
 		print_head(&o, &h);
 out:
-	pins_free(&pins);
-	opts_free(&o);
+	dir_pins_free(&pins);
+	dir_opts_free(&o);
 	return status;
 }
 
@@ -747,7 +795,7 @@ static int audit_run(int argc, char **argv)
 	first = dir_opts(argc, argv, &dir_cmds[2], &o, &status);
 	if (first < 0)
 		goto out;
-	status = load_pins(&o, &pins);
+	status = dir_load_pins(&o, &pins);
 	if (!status)
 		status = fetch_head(&o, &pins, &h);
 	if (!status)
@@ -792,8 +840,8 @@ static int audit_run(int argc, char **argv)
 	       (unsigned long long)h.size, n, n == 1 ? "" : "s");
 	status = 0;
 out:
-	pins_free(&pins);
-	opts_free(&o);
+	dir_pins_free(&pins);
+	dir_opts_free(&o);
 	return status;
 }
 
@@ -851,9 +899,9 @@ static int monitor_run(int argc, char **argv)
 				       why ? why : "not 32 bytes");
 		goto out;
 	}
-	status = load_pins(&o, &pins);
+	status = dir_load_pins(&o, &pins);
 	if (!status)
-		status = verified_lookup(&o, &pins, handle, r);
+		status = dir_verified_lookup(&o, &pins, handle, r);
 	if (status)
 		goto out;
 	if (!r->present) {
@@ -898,7 +946,7 @@ static int monitor_run(int argc, char **argv)
 	       (unsigned long long)r->head.size);
 out:
 	free(r);
-	pins_free(&pins);
-	opts_free(&o);
+	dir_pins_free(&pins);
+	dir_opts_free(&o);
 	return status;
 }

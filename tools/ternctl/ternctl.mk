@@ -18,6 +18,7 @@ TERNCTL_LIB_SRCS := \
 	tools/ternctl/conninfo.c \
 	tools/ternctl/device.c \
 	tools/ternctl/dir.c \
+	tools/ternctl/dir_account.c \
 	tools/ternctl/events.c \
 	tools/ternctl/prio.c \
 	tools/ternctl/prio_bpf.c \
