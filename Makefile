@@ -85,7 +85,8 @@ include $(filter-out daemon/lib/lib.mk daemon/common/common.mk daemon/kt/kt.mk \
 	$(wildcard daemon/*/*.mk)) \
 	$(wildcard bpf/bpf.mk tools/ternctl/ternctl.mk tools/bench/bench.mk \
 		tools/bench/gw/gwbench.mk tools/bench/idle/idle.mk \
-		tools/bench/prio/prio.mk tools/demo/demo.mk \
+		tools/bench/prio/prio.mk tools/bench/dir/dirbench.mk \
+		tools/demo/demo.mk \
 		tools/inflight/inflight.mk)
 
 userspace: $(USERSPACE_TARGETS)
@@ -107,12 +108,14 @@ demo: deps
 	tools/demo/run
 
 # The boundary benchmark, the gateway benchmark, the restart and
-# idle-memory benchmark, then the push-priority benchmark; all always run.
+# idle-memory benchmark, the push-priority benchmark, then the directory
+# benchmark; all always run.
 bench: deps
 	@status=0; tools/bench/run || status=1; \
 	tools/bench/gw/run || status=1; \
 	tools/bench/idle/run || status=1; \
-	tools/bench/prio/run || status=1; exit $$status
+	tools/bench/prio/run || status=1; \
+	tools/bench/dir/run || status=1; exit $$status
 
 clean:
 	rm -rf $(B)
