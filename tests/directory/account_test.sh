@@ -13,74 +13,13 @@
 # namespaces, curl or openssl.
 set -u
 
-DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=/dev/null # installed by the kselftest tree
-. "$DIR/../kselftest/ktap_helpers.sh"
-top=${TERN_TOP:-$(cd "$DIR/../../.." && pwd)}
-build=${B:-$top/build}
-DIRD=$build/san/bin/tern-directoryd
-CLIENT=$DIR/dirclient.py
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-
-skip_all() {
-	ktap_print_header
-	ktap_skip_all "$*"
-	exit "$KSFT_SKIP"
-}
-
-[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"
-for t in ip curl openssl python3; do
-	command -v $t >/dev/null || skip_all "needs $t"
-done
-NS=tern-claim$$
-ip netns add "$NS" 2>/dev/null || skip_all "no network namespaces"
-
-ktap_print_header
-WORK=$(mktemp -d /tmp/tern-claim.XXXXXX)
-DPID=
-cleanup() {
-	[ -z "$DPID" ] || kill $DPID 2>/dev/null
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM HUP
-[ -x "$DIRD" ] || ktap_exit_fail_msg "no $DIRD: run 'make userspace'"
-
+. "$(dirname "$0")/dir_lib.sh"
+dir_setup claim 198.18.11.1
 ktap_set_plan 17
-
-check() {	# check NAME EXPECTED-REGEX ACTUAL
-	if [[ "$3" =~ $2 ]]; then
-		ktap_test_pass "$1"
-	else
-		echo "# expected /$2/, got:"
-		printf '%s\n' "$3" | sed 's/^/#   /'
-		ktap_test_fail "$1"
-	fi
-}
-
-ip -n "$NS" link set lo up
-ip -n "$NS" addr add 198.18.11.1/32 dev lo
-"$top/tools/pki" ca "$WORK/pki" >/dev/null &&
-"$top/tools/pki" gateway "$WORK/pki" dir.test 198.18.11.1 >/dev/null ||
-	ktap_exit_fail_msg "tools/pki failed"
 "$DIRD" --data "$WORK/data" --add-invites 2 >"$WORK/invites" ||
 	ktap_exit_fail_msg "cannot make invites"
-ip netns exec "$NS" "$DIRD" --data "$WORK/data" --listen 198.18.11.1:8443 \
-	--cert "$WORK/pki/dir.test.crt" --key "$WORK/pki/dir.test.key" \
-	--claim-rate 0 --change-rate 0 >"$WORK/dird.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do
-	grep -q "ready:" "$WORK/dird.log" && break
-	sleep 0.1
-done
-grep -q "ready:" "$WORK/dird.log" || ktap_exit_fail_msg "no directory"
+dird_start --claim-rate 0 --change-rate 0
 
-cl() {	# cl ARGS...: dirclient.py against the directory
-	ip netns exec "$NS" python3 "$CLIENT" https://198.18.11.1:8443 \
-		"$WORK/pki/ca.crt" "$@"
-}
 for k in a ad b bd; do
 	openssl genpkey -algorithm ed25519 -out "$WORK/$k.pem" 2>/dev/null
 done
@@ -169,11 +108,8 @@ out=$(cl add-device alice@example.org "$WORK/a2.pem" 3 "$WORK/ad2.pem" \
 	"$WORK/x.pem"; echo " rc=$?")
 check "the new key does" '"seq":3.* rc=0' "$out"
 
-kill -TERM $DPID
-wait $DPID
-rc=$?
-DPID=
+dird_stop
 check "the directory stops cleanly on SIGTERM (no leak, no error)" "^0 0$" \
-	"$rc $(grep -c -e 'Sanitizer' -e 'ERROR' "$WORK/dird.log")"
+	"$STOP"
 
 ktap_finished

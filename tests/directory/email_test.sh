@@ -11,83 +11,21 @@
 # openssl.
 set -u
 
-DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=/dev/null # installed by the kselftest tree
-. "$DIR/../kselftest/ktap_helpers.sh"
-top=${TERN_TOP:-$(cd "$DIR/../../.." && pwd)}
-build=${B:-$top/build}
-DIRD=$build/san/bin/tern-directoryd
-CLIENT=$DIR/dirclient.py
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-
-skip_all() {
-	ktap_print_header
-	ktap_skip_all "$*"
-	exit "$KSFT_SKIP"
-}
-
-[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"
-for t in ip curl openssl python3; do
-	command -v $t >/dev/null || skip_all "needs $t"
-done
-NS=tern-mail$$
-ip netns add "$NS" 2>/dev/null || skip_all "no network namespaces"
-
-ktap_print_header
-WORK=$(mktemp -d /tmp/tern-mail.XXXXXX)
-DPID=
-SPID=
-cleanup() {
-	[ -z "$DPID" ] || kill $DPID 2>/dev/null
-	[ -z "$SPID" ] || kill $SPID 2>/dev/null
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM HUP
-[ -x "$DIRD" ] || ktap_exit_fail_msg "no $DIRD: run 'make userspace'"
-
+. "$(dirname "$0")/dir_lib.sh"
+dir_setup mail 198.18.12.1
 ktap_set_plan 10
-
-check() {	# check NAME EXPECTED-REGEX ACTUAL
-	if [[ "$3" =~ $2 ]]; then
-		ktap_test_pass "$1"
-	else
-		echo "# expected /$2/, got:"
-		printf '%s\n' "$3" | sed 's/^/#   /'
-		ktap_test_fail "$1"
-	fi
-}
-
-ip -n "$NS" link set lo up
-ip -n "$NS" addr add 198.18.12.1/32 dev lo
-"$top/tools/pki" ca "$WORK/pki" >/dev/null &&
-"$top/tools/pki" gateway "$WORK/pki" dir.test 198.18.12.1 >/dev/null ||
-	ktap_exit_fail_msg "tools/pki failed"
 mkdir "$WORK/mail"
-ip netns exec "$NS" python3 "$DIR/smtp_sink.py" 198.18.12.1 2525 \
-	"$WORK/mail" >"$WORK/sink.log" 2>&1 &
-SPID=$!
-"$DIRD" --data "$WORK/data" --add-invites 1 >"$WORK/invites" ||
-	ktap_exit_fail_msg "cannot make an invite"
-ip netns exec "$NS" "$DIRD" --data "$WORK/data" --listen 198.18.12.1:8443 \
-	--cert "$WORK/pki/dir.test.crt" --key "$WORK/pki/dir.test.key" \
-	--registration email --smtp smtp://198.18.12.1:2525 \
-	--smtp-from directory@example.org --change-rate 0 \
-	>"$WORK/dird.log" 2>&1 &
-DPID=$!
+ip netns exec "$NS" python3 "$DIR/smtp_sink.py" "$ADDR" 2525 "$WORK/mail" \
+	>"$WORK/sink.log" 2>&1 &
 for _ in $(seq 100); do
-	grep -q "ready:" "$WORK/dird.log" && grep -q listening "$WORK/sink.log" &&
-		break
+	grep -q listening "$WORK/sink.log" && break
 	sleep 0.1
 done
-grep -q "ready:" "$WORK/dird.log" || ktap_exit_fail_msg "no directory"
+"$DIRD" --data "$WORK/data" --add-invites 1 >"$WORK/invites" ||
+	ktap_exit_fail_msg "cannot make an invite"
+dird_start --registration email --smtp "smtp://$ADDR:2525" \
+	--smtp-from directory@example.org --change-rate 0
 
-cl() {
-	ip netns exec "$NS" python3 "$CLIENT" https://198.18.12.1:8443 \
-		"$WORK/pki/ca.crt" "$@"
-}
 # mail_for HANDLE: the code in the newest mail to HANDLE (waits up to 5 s).
 mail_for() {
 	local f
@@ -128,11 +66,7 @@ check "a registered handle gets no code" '"error":"handle-taken".* rc=1' "$out"
 check "the log names no address" "^0$" \
 	"$(grep -c -e 'example.org' "$WORK/dird.log")"
 
-kill -TERM $DPID
-wait $DPID
-rc=$?
-DPID=
-check "the directory stops cleanly (the mail thread too)" "^0 0$" \
-	"$rc $(grep -c -e 'Sanitizer' -e 'ERROR' "$WORK/dird.log")"
+dird_stop
+check "the directory stops cleanly (the mail thread too)" "^0 0$" "$STOP"
 
 ktap_finished
