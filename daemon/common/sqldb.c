@@ -212,7 +212,7 @@ out:
 }
 
 static int apply_schema(struct sqldb *d, int version, const char *schema,
-			char *err, size_t errlen)
+			const char *const *upgrade, char *err, size_t errlen)
 {
 	char sql[64];
 	long long v = 0;
@@ -226,14 +226,21 @@ static int apply_schema(struct sqldb *d, int version, const char *schema,
 		goto fail;
 	if (v == version)
 		return exec(d, "COMMIT", "commit", err, errlen);
-	if (v) {
+	if (v < 0 || v > version || (v && !upgrade)) {
 		ret = -EPROTONOSUPPORT;
 		snprintf(err, errlen,
 			 "%s: schema version %lld, this program knows %d",
 			 d->name, v, version);
 		goto fail;
 	}
-	ret = exec(d, schema, "creating the schema", err, errlen);
+	if (!v) {
+		ret = exec(d, schema, "creating the schema", err, errlen);
+		v = version;
+	}
+	/* The whole way up in this one transaction, or not at all. */
+	for (; !ret && v < version; v++)
+		ret = exec(d, upgrade[v - 1], "upgrading the schema", err,
+			   errlen);
 	if (ret)
 		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
@@ -310,6 +317,14 @@ static int prepare_txn(struct sqldb *d, char *err, size_t errlen)
 int sqldb_open(struct sqldb *d, const char *dir, const char *name,
 	       int version, const char *schema, char *err, size_t errlen)
 {
+	return sqldb_open_upgrade(d, dir, name, version, schema, NULL, err,
+				  errlen);
+}
+
+int sqldb_open_upgrade(struct sqldb *d, const char *dir, const char *name,
+		       int version, const char *schema,
+		       const char *const *upgrade, char *err, size_t errlen)
+{
 	char path[PATH_MAX];
 	int rc, ret;
 
@@ -338,7 +353,7 @@ int sqldb_open(struct sqldb *d, const char *dir, const char *name,
 	ret = configure(d, err, errlen);
 	if (ret)
 		goto fail;
-	ret = apply_schema(d, version, schema, err, errlen);
+	ret = apply_schema(d, version, schema, upgrade, err, errlen);
 	if (ret)
 		goto fail;
 	ret = prepare_txn(d, err, errlen);

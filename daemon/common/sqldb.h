@@ -55,6 +55,15 @@ struct sqldb {
  */
 int sqldb_open(struct sqldb *d, const char *dir, const char *name,
 	       int version, const char *schema, char *err, size_t errlen);
+/*
+ * The same, for a schema that grew: a database of version v (1 <= v <
+ * @version) is brought up to @version by running @upgrade[v - 1] ..
+ * @upgrade[@version - 2] in one transaction; @schema creates a new
+ * database at @version directly.
+ */
+int sqldb_open_upgrade(struct sqldb *d, const char *dir, const char *name,
+		       int version, const char *schema,
+		       const char *const *upgrade, char *err, size_t errlen);
 /* Roll back an open batch and close. @d may be zeroed or half-open. */
 void sqldb_close(struct sqldb *d);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ternd's SQLite store: inbox, outbox and settings (see dstore.h).
+ * ternd's SQLite store: inbox, outbox, settings and keys (see dstore.h).
  * seq orders both queues by arrival.
  */
 #include <errno.h>
@@ -12,9 +12,20 @@
 #include "dstore.h"
 #include "sqldb.h"
 
-#define DSTORE_SCHEMA_VERSION	1
+#define DSTORE_SCHEMA_VERSION	2
 
 enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
+
+#define PREKEYS_TABLE \
+	"CREATE TABLE prekeys (" \
+	" kind INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 3)," \
+	" id INTEGER NOT NULL CHECK (id BETWEEN 0 AND 4294967295)," \
+	" priv BLOB NOT NULL CHECK (length(priv) = 32)," \
+	" pub BLOB NOT NULL CHECK (length(pub) = 32)," \
+	" created_ms INTEGER NOT NULL," \
+	" published INTEGER NOT NULL DEFAULT 0," \
+	" PRIMARY KEY (kind, id)" \
+	") WITHOUT ROWID;"
 
 static const char schema[] =
 	"CREATE TABLE inbox ("
@@ -45,7 +56,13 @@ static const char schema[] =
 	"CREATE TABLE settings ("
 	" key TEXT PRIMARY KEY NOT NULL,"
 	" value TEXT NOT NULL"
-	") WITHOUT ROWID;";
+	") WITHOUT ROWID;"
+	PREKEYS_TABLE;
+
+/* upgrade[v - 1] takes a store of version v to v + 1. */
+static const char *const upgrade[] = {
+	PREKEYS_TABLE,
+};
 
 enum {
 	S_IN_EXISTS,
@@ -61,6 +78,12 @@ enum {
 	S_OUT_PENDING,
 	S_GET,
 	S_SET,
+	S_PK_PUT,
+	S_PK_NEXT,
+	S_PK_UNPUB,
+	S_PK_PUBLISHED,
+	S_PK_LATEST,
+	S_PK_COUNT,
 	S_COUNT,
 };
 
@@ -91,6 +114,17 @@ static const char *const sql[S_COUNT] = {
 	[S_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
 		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[S_PK_PUT] = "INSERT INTO prekeys (kind, id, priv, pub, created_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_PK_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM prekeys"
+		" WHERE kind = ?1",
+	[S_PK_UNPUB] = "SELECT id, pub FROM prekeys"
+		" WHERE kind = ?1 AND published = 0 ORDER BY id LIMIT ?2",
+	[S_PK_PUBLISHED] = "UPDATE prekeys SET published = 1"
+		" WHERE kind = ?1 AND id <= ?2 AND published = 0",
+	[S_PK_LATEST] = "SELECT id, priv, pub, created_ms, published"
+		" FROM prekeys WHERE kind = ?1 ORDER BY id DESC LIMIT 1",
+	[S_PK_COUNT] = "SELECT count(*) FROM prekeys WHERE kind = ?1",
 };
 
 struct dstore {
@@ -132,8 +166,9 @@ int dstore_open(const char *dir, struct dstore **out, char *err,
 		snprintf(err, errlen, "%s: out of memory", DSTORE_FILE);
 		return -ENOMEM;
 	}
-	ret = sqldb_open(&ds->d, dir, DSTORE_FILE, DSTORE_SCHEMA_VERSION,
-			 schema, err, errlen);
+	ret = sqldb_open_upgrade(&ds->d, dir, DSTORE_FILE,
+				 DSTORE_SCHEMA_VERSION, schema, upgrade, err,
+				 errlen);
 	if (ret)
 		goto fail;
 	for (i = 0; i < S_COUNT; i++) {
@@ -457,5 +492,139 @@ int dstore_set(struct dstore *ds, const char *key, const char *val)
 		ret = bind_fail(ds, "write setting");
 	else
 		ret = sqldb_step_done(&ds->d, s, "write setting");
+	return sqldb_op_end(&ds->d, ret);
+}
+
+/* --- keys ---------------------------------------------------------------- */
+
+static int pk_bind_kind(struct dstore *ds, sqlite3_stmt *s,
+			enum dstore_key_kind kind, const char *what)
+{
+	if (sqlite3_bind_int(s, 1, kind))
+		return bind_fail(ds, what);
+	return 0;
+}
+
+int dstore_key_put(struct dstore *ds, enum dstore_key_kind kind, uint32_t id,
+		   const uint8_t priv[DSTORE_KEY_LEN],
+		   const uint8_t pub[DSTORE_KEY_LEN], uint64_t now_ms)
+{
+	sqlite3_stmt *s = ds->st[S_PK_PUT];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int(s, 1, kind) || sqlite3_bind_int64(s, 2, id) ||
+	    sqlite3_bind_blob(s, 3, priv, DSTORE_KEY_LEN, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(s, 4, pub, DSTORE_KEY_LEN, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 5, s64(now_ms)))
+		ret = bind_fail(ds, "store key");
+	else
+		ret = sqldb_step_done(&ds->d, s, "store key");
+	return sqldb_op_end(&ds->d, ret);
+}
+
+static int pk_int(struct dstore *ds, int stmt, enum dstore_key_kind kind,
+		  const char *what, int64_t *out)
+{
+	sqlite3_stmt *s = ds->st[stmt];
+	int ret;
+
+	ret = pk_bind_kind(ds, s, kind, what);
+	if (ret)
+		return ret;
+	ret = sqldb_step_row(&ds->d, s, what);
+	if (ret <= 0)
+		return ret ? ret : corrupt(ds, what);
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int dstore_key_next_id(struct dstore *ds, enum dstore_key_kind kind,
+		       uint32_t *id)
+{
+	int64_t v;
+	int ret = pk_int(ds, S_PK_NEXT, kind, "next key id", &v);
+
+	if (ret)
+		return ret;
+	if (v < 1 || v > UINT32_MAX)
+		return -EOVERFLOW;
+	*id = v;
+	return 0;
+}
+
+int dstore_key_count(struct dstore *ds, enum dstore_key_kind kind)
+{
+	int64_t v;
+	int ret = pk_int(ds, S_PK_COUNT, kind, "count keys", &v);
+
+	return ret ? ret : (int)(v > INT32_MAX ? INT32_MAX : v);
+}
+
+int dstore_key_latest(struct dstore *ds, enum dstore_key_kind kind,
+		      struct dkey *k)
+{
+	sqlite3_stmt *s = ds->st[S_PK_LATEST];
+	int ret;
+
+	ret = pk_bind_kind(ds, s, kind, "read key");
+	if (ret)
+		return ret;
+	ret = sqldb_step_row(&ds->d, s, "read key");
+	if (ret <= 0)
+		return ret ? ret : -ENOENT;
+	if (sqlite3_column_bytes(s, 1) != DSTORE_KEY_LEN ||
+	    sqlite3_column_bytes(s, 2) != DSTORE_KEY_LEN) {
+		sqlite3_reset(s);
+		return corrupt(ds, "read key");
+	}
+	k->kind = kind;
+	k->id = (uint32_t)sqlite3_column_int64(s, 0);
+	memcpy(k->priv, sqlite3_column_blob(s, 1), DSTORE_KEY_LEN);
+	memcpy(k->pub, sqlite3_column_blob(s, 2), DSTORE_KEY_LEN);
+	k->created_ms = (uint64_t)sqlite3_column_int64(s, 3);
+	k->published = sqlite3_column_int(s, 4) != 0;
+	sqlite3_reset(s);
+	return 0;
+}
+
+int dstore_key_unpublished(struct dstore *ds, enum dstore_key_kind kind,
+			   unsigned int max, uint32_t *ids,
+			   uint8_t (*pubs)[DSTORE_KEY_LEN])
+{
+	sqlite3_stmt *s = ds->st[S_PK_UNPUB];
+	unsigned int n = 0;
+	int ret;
+
+	if (sqlite3_bind_int(s, 1, kind) || sqlite3_bind_int(s, 2, max))
+		return bind_fail(ds, "read unpublished keys");
+	while ((ret = sqldb_step_row(&ds->d, s, "read unpublished keys")) > 0) {
+		if (sqlite3_column_bytes(s, 1) != DSTORE_KEY_LEN) {
+			sqlite3_reset(s);
+			return corrupt(ds, "read unpublished keys");
+		}
+		ids[n] = (uint32_t)sqlite3_column_int64(s, 0);
+		memcpy(pubs[n], sqlite3_column_blob(s, 1), DSTORE_KEY_LEN);
+		n++;
+	}
+	return ret < 0 ? ret : (int)n;
+}
+
+int dstore_key_published(struct dstore *ds, enum dstore_key_kind kind,
+			 uint32_t upto)
+{
+	sqlite3_stmt *s = ds->st[S_PK_PUBLISHED];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int(s, 1, kind) || sqlite3_bind_int64(s, 2, upto))
+		ret = bind_fail(ds, "mark keys published");
+	else
+		ret = sqldb_step_done(&ds->d, s, "mark keys published");
 	return sqldb_op_end(&ds->d, ret);
 }

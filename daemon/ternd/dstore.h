@@ -9,6 +9,8 @@
  *   outbox    this device's pushes not yet acked by the gateway, with their
  *             retry schedule; a push nacked for good stays, failed
  *   settings  key/value text: learned heartbeat intervals, the token, ...
+ *   prekeys   this device's X25519 private keys for the directory: its
+ *             identity key, signed, last-resort and one-time prekeys
  *
  * Returns are 0 (or a count, or 1 where said) or a negative errno: -ENOSPC
  * disk full, -EIO another store error (dstore_error() says which).
@@ -114,5 +116,47 @@ int dstore_out_pending(struct dstore *ds);
 /* -ENOENT no such key, -ERANGE @val (@len bytes) too small for it. */
 int dstore_get(struct dstore *ds, const char *key, char *val, size_t len);
 int dstore_set(struct dstore *ds, const char *key, const char *val);
+
+/* --- keys --------------------------------------------------------------- */
+
+#define DSTORE_KEY_LEN		32
+
+/* The X25519 keys a device publishes (daemon/ternd/prekeys.c). */
+enum dstore_key_kind {
+	DSTORE_KEY_IDENTITY = 0,	/* the identity key: id 0 */
+	DSTORE_KEY_SIGNED = 1,		/* as entry.h's prekey kinds */
+	DSTORE_KEY_LAST_RESORT = 2,
+	DSTORE_KEY_ONE_TIME = 3,
+};
+
+struct dkey {
+	enum dstore_key_kind kind;
+	uint32_t id;
+	uint8_t priv[DSTORE_KEY_LEN];
+	uint8_t pub[DSTORE_KEY_LEN];
+	uint64_t created_ms;
+	bool published;
+};
+
+/* -EIO also when (@kind, @id) is taken. */
+int dstore_key_put(struct dstore *ds, enum dstore_key_kind kind, uint32_t id,
+		   const uint8_t priv[DSTORE_KEY_LEN],
+		   const uint8_t pub[DSTORE_KEY_LEN], uint64_t now_ms);
+/* One above the highest id of @kind (1 when there is none). */
+int dstore_key_next_id(struct dstore *ds, enum dstore_key_kind kind,
+		       uint32_t *id);
+int dstore_key_count(struct dstore *ds, enum dstore_key_kind kind);
+/* The key of @kind with the highest id; -ENOENT when there is none. */
+int dstore_key_latest(struct dstore *ds, enum dstore_key_kind kind,
+		      struct dkey *k);
+/* The ids and public keys of at most @max unpublished keys, lowest id
+ * first: returns how many.
+ */
+int dstore_key_unpublished(struct dstore *ds, enum dstore_key_kind kind,
+			   unsigned int max, uint32_t *ids,
+			   uint8_t (*pubs)[DSTORE_KEY_LEN]);
+/* Mark every key of @kind up to id @upto published. */
+int dstore_key_published(struct dstore *ds, enum dstore_key_kind kind,
+			 uint32_t upto);
 
 #endif /* TERN_DSTORE_H */

@@ -2,9 +2,10 @@
 /*
  * ternd's store (daemon/ternd/dstore.c) on a scratch directory: the inbox
  * (duplicates, arrival order, taking and consuming, expiry), the outbox
- * (due order, retries, acks, permanent failures), settings, batches,
- * reopening, and a really full disk: a 1 MiB tmpfs in a private mount
- * namespace (root).
+ * (due order, retries, acks, permanent failures), settings, the
+ * device's X25519 keys, batches, reopening, the upgrade of a store of
+ * the first schema, and a really full disk: a 1 MiB tmpfs in a private
+ * mount namespace (root).
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -421,6 +422,177 @@ TEST_F(ds, reopen_keeps_everything)
 	EXPECT_EQ(1, out_add(self->ds, 3, 0));
 	ASSERT_EQ(0, dstore_get(self->ds, "token", v, sizeof(v)));
 	EXPECT_STREQ("abc", v);
+}
+
+/* --- Keys ------------------------------------------------------------------ */
+
+static void key_bytes(uint8_t *b, uint8_t v)
+{
+	memset(b, v, DSTORE_KEY_LEN);
+}
+
+static int key_put(struct dstore *ds, enum dstore_key_kind kind, uint32_t id,
+		   uint64_t when)
+{
+	uint8_t priv[DSTORE_KEY_LEN], pub[DSTORE_KEY_LEN];
+
+	key_bytes(priv, (uint8_t)(id * 2));
+	key_bytes(pub, (uint8_t)(id * 2 + 1));
+	return dstore_key_put(ds, kind, id, priv, pub, when);
+}
+
+TEST_F(ds, keys_latest_and_ids)
+{
+	uint8_t want[DSTORE_KEY_LEN];
+	struct dkey k;
+	uint32_t id;
+
+	EXPECT_EQ(-ENOENT, dstore_key_latest(self->ds, DSTORE_KEY_SIGNED, &k));
+	ASSERT_EQ(0, dstore_key_next_id(self->ds, DSTORE_KEY_SIGNED, &id));
+	EXPECT_EQ(1, id);
+	ASSERT_EQ(0, key_put(self->ds, DSTORE_KEY_SIGNED, 1, NOW_MS));
+	ASSERT_EQ(0, key_put(self->ds, DSTORE_KEY_SIGNED, 2, NOW_MS + 5));
+	ASSERT_EQ(0, key_put(self->ds, DSTORE_KEY_IDENTITY, 0, NOW_MS));
+	/* The same kind and id twice is refused; another kind is apart. */
+	EXPECT_EQ(-EIO, key_put(self->ds, DSTORE_KEY_SIGNED, 2, NOW_MS));
+	ASSERT_EQ(0, key_put(self->ds, DSTORE_KEY_LAST_RESORT, 2, NOW_MS));
+
+	ASSERT_EQ(0, dstore_key_latest(self->ds, DSTORE_KEY_SIGNED, &k));
+	EXPECT_EQ(2, k.id);
+	EXPECT_EQ(NOW_MS + 5, k.created_ms);
+	EXPECT_FALSE(k.published);
+	key_bytes(want, 4);
+	EXPECT_EQ(0, memcmp(want, k.priv, DSTORE_KEY_LEN));
+	key_bytes(want, 5);
+	EXPECT_EQ(0, memcmp(want, k.pub, DSTORE_KEY_LEN));
+	ASSERT_EQ(0, dstore_key_next_id(self->ds, DSTORE_KEY_SIGNED, &id));
+	EXPECT_EQ(3, id);
+	EXPECT_EQ(2, dstore_key_count(self->ds, DSTORE_KEY_SIGNED));
+	EXPECT_EQ(0, dstore_key_count(self->ds, DSTORE_KEY_ONE_TIME));
+	ASSERT_EQ(0, dstore_key_latest(self->ds, DSTORE_KEY_IDENTITY, &k));
+	EXPECT_EQ(0, k.id);
+}
+
+TEST_F(ds, keys_unpublished_then_published)
+{
+	uint8_t pubs[8][DSTORE_KEY_LEN], want[DSTORE_KEY_LEN];
+	uint32_t ids[8], i;
+	struct dkey k;
+
+	for (i = 1; i <= 6; i++)
+		ASSERT_EQ(0, key_put(self->ds, DSTORE_KEY_ONE_TIME, i, NOW_MS));
+	ASSERT_EQ(4, dstore_key_unpublished(self->ds, DSTORE_KEY_ONE_TIME, 4,
+					    ids, pubs));
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(i + 1, ids[i]);
+		key_bytes(want, (uint8_t)(ids[i] * 2 + 1));
+		EXPECT_EQ(0, memcmp(want, pubs[i], DSTORE_KEY_LEN));
+	}
+	ASSERT_EQ(0, dstore_key_published(self->ds, DSTORE_KEY_ONE_TIME, 4));
+	ASSERT_EQ(2, dstore_key_unpublished(self->ds, DSTORE_KEY_ONE_TIME, 8,
+					    ids, pubs));
+	EXPECT_EQ(5, ids[0]);
+	EXPECT_EQ(6, ids[1]);
+	/* Marking is by kind: the signed prekeys are untouched. */
+	ASSERT_EQ(0, key_put(self->ds, DSTORE_KEY_SIGNED, 1, NOW_MS));
+	ASSERT_EQ(0, dstore_key_published(self->ds, DSTORE_KEY_ONE_TIME, 6));
+	ASSERT_EQ(0, dstore_key_latest(self->ds, DSTORE_KEY_SIGNED, &k));
+	EXPECT_FALSE(k.published);
+	ASSERT_EQ(0, dstore_key_published(self->ds, DSTORE_KEY_SIGNED, 1));
+	ASSERT_EQ(0, dstore_key_latest(self->ds, DSTORE_KEY_SIGNED, &k));
+	EXPECT_TRUE(k.published);
+	EXPECT_EQ(0, dstore_key_unpublished(self->ds, DSTORE_KEY_ONE_TIME, 8,
+					    ids, pubs));
+	/* And it all survives a restart. */
+	reopen(_metadata, &self->ds, self->data);
+	EXPECT_EQ(6, dstore_key_count(self->ds, DSTORE_KEY_ONE_TIME));
+	ASSERT_EQ(0, dstore_key_latest(self->ds, DSTORE_KEY_SIGNED, &k));
+	EXPECT_TRUE(k.published);
+}
+
+/*
+ * A store written by the first schema (inbox, outbox and settings, no
+ * keys) is upgraded in place when opened: its rows stay, the keys table
+ * appears, the version says so.
+ */
+TEST(upgrade_from_schema_1)
+{
+	static const char v1[] =
+		"CREATE TABLE inbox (seq INTEGER PRIMARY KEY,"
+		" msg_id BLOB UNIQUE NOT NULL CHECK (length(msg_id) = 16),"
+		" expiry_s INTEGER NOT NULL, flags INTEGER NOT NULL,"
+		" payload BLOB NOT NULL, received_ms INTEGER NOT NULL,"
+		" consumed INTEGER NOT NULL DEFAULT 0);"
+		"CREATE INDEX inbox_new ON inbox (seq) WHERE consumed = 0;"
+		"CREATE INDEX inbox_expiry ON inbox (expiry_s)"
+		" WHERE consumed != 0;"
+		"CREATE TABLE outbox (seq INTEGER PRIMARY KEY,"
+		" msg_id BLOB UNIQUE NOT NULL CHECK (length(msg_id) = 16),"
+		" token BLOB NOT NULL CHECK (length(token) = 16),"
+		" expiry_s INTEGER NOT NULL, flags INTEGER NOT NULL,"
+		" payload BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+		" next_try_ms INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0"
+		" CHECK (state IN (0, 1, 2)), nack_reason INTEGER);"
+		"CREATE INDEX outbox_due ON outbox (next_try_ms)"
+		" WHERE state = 0;"
+		"CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL,"
+		" value TEXT NOT NULL) WITHOUT ROWID;"
+		"INSERT INTO settings VALUES ('push-token', 'kept');"
+		"PRAGMA user_version = 1;";
+	char dir[64], data[128], path[192], err[ERRLEN], v[16];
+	struct dstore *ds = NULL;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	uint32_t id;
+
+	ASSERT_NE(NULL, scratch_dir(dir, "dstore-up"));
+	snprintf(data, sizeof(data), "%.100s/data", dir);
+	ASSERT_EQ(0, mkdir(data, 0700));
+	snprintf(path, sizeof(path), "%.120s/ternd.db", data);
+	ASSERT_EQ(SQLITE_OK, sqlite3_open(path, &db));
+	ASSERT_EQ(SQLITE_OK, sqlite3_exec(db, v1, NULL, NULL, NULL));
+	sqlite3_close(db);
+	ASSERT_EQ(0, chmod(path, 0600));
+
+	ASSERT_EQ(0, dstore_open(data, &ds, err, sizeof(err)))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, dstore_get(ds, "push-token", v, sizeof(v)));
+	EXPECT_STREQ("kept", v);
+	ASSERT_EQ(0, key_put(ds, DSTORE_KEY_ONE_TIME, 1, NOW_MS));
+	ASSERT_EQ(0, dstore_key_next_id(ds, DSTORE_KEY_ONE_TIME, &id));
+	EXPECT_EQ(2, id);
+	dstore_close(ds);
+
+	ASSERT_EQ(SQLITE_OK, sqlite3_open(path, &db));
+	ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
+						&st, NULL));
+	ASSERT_EQ(SQLITE_ROW, sqlite3_step(st));
+	EXPECT_EQ(2, sqlite3_column_int(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	scratch_remove(dir);
+}
+
+/* A store from a newer ternd is refused, not rewritten. */
+TEST(newer_schema_refused)
+{
+	char dir[64], data[128], path[192], err[ERRLEN];
+	struct dstore *ds = NULL;
+	sqlite3 *db;
+
+	ASSERT_NE(NULL, scratch_dir(dir, "dstore-new"));
+	snprintf(data, sizeof(data), "%.100s/data", dir);
+	ASSERT_EQ(0, mkdir(data, 0700));
+	snprintf(path, sizeof(path), "%.120s/ternd.db", data);
+	ASSERT_EQ(SQLITE_OK, sqlite3_open(path, &db));
+	ASSERT_EQ(SQLITE_OK, sqlite3_exec(db, "PRAGMA user_version = 99;",
+					  NULL, NULL, NULL));
+	sqlite3_close(db);
+	ASSERT_EQ(0, chmod(path, 0600));
+	EXPECT_EQ(-EPROTONOSUPPORT, dstore_open(data, &ds, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "schema version 99"));
+	EXPECT_EQ(NULL, ds);
+	scratch_remove(dir);
 }
 
 /* --- Disk full ------------------------------------------------------------ */
