@@ -3,8 +3,9 @@
 # libterndir: what tern-directoryd and its clients (ternd, ternctl) share
 # (Documentation/directory.rst): strict base64, handles, the entry's
 # commitment and signed byte strings, the JSON of key-transparency proofs,
-# and the client's check of a lookup answer. Stands on libternkt (kt.mk,
-# included before this file), jansson and libcrypto.
+# the client's check of a lookup answer, and its HTTPS requests. Stands on
+# libternkt (kt.mk, included before this file), jansson, libcurl and
+# libcrypto.
 #
 #   $(B)/lib/libterndir.a		normal build
 #   $(B)/san/lib/libterndir.a		ASan+UBSan build, for the tests
@@ -13,8 +14,9 @@
 
 DIR_SRCS := $(wildcard daemon/dir/*.c)
 DIR_CFLAGS := -I$(CURDIR)/daemon/dir $(KT_CFLAGS) \
-	$(shell pkg-config --cflags jansson 2>/dev/null)
+	$(shell pkg-config --cflags jansson libcurl 2>/dev/null)
 DIR_LIBS := $(or $(shell pkg-config --libs jansson 2>/dev/null),-ljansson) \
+	$(or $(shell pkg-config --libs libcurl 2>/dev/null),-lcurl) \
 	-lcrypto -lpthread
 
 LIBTERNDIR := $(B)/lib/libterndir.a

@@ -21,6 +21,7 @@
 
 #include "ctl.pb-c.h"
 #include "dstore.h"
+#include "tdir.h"
 #include "ternd.h"
 
 #define CTL_BACKLOG	16
@@ -52,6 +53,9 @@ struct ctl_client {
 	uint8_t cursor[WIRE_MSG_ID_LEN];
 	uint64_t cursor_ms;
 
+	/* lookup in progress (resolve.c) */
+	bool resolving;
+
 	/* revoke in progress */
 	bool revoking;
 	uint8_t rv_token[WIRE_TOKEN_LEN];
@@ -80,6 +84,8 @@ static void cl_kill(struct ctl_client *c)
 	close(c->ev.fd);
 	ev_timer_stop(td->loop, &c->timeout);
 	ev_timer_stop(td->loop, &c->rv_timer);
+	if (c->resolving)
+		resolve_forget(td, c);
 	for (p = c->out; p; p = next) {
 		next = p->next;
 		free(p);
@@ -96,7 +102,7 @@ static void cl_kill(struct ctl_client *c)
 
 static bool cl_busy(const struct ctl_client *c)
 {
-	return c->recv || c->revoking || c->out;
+	return c->recv || c->revoking || c->resolving || c->out;
 }
 
 static void cl_update_events(struct ctl_client *c)
@@ -431,9 +437,44 @@ static void do_status(struct ctl_client *c)
 	s.inbox_unread = n > 0 ? n : 0;
 	s.last_close = td->last_close;
 	s.adopted = td->adopted;
+	s.dir_state = (char *)tdir_state_name(td->dir ? td->dir->state :
+					      TDIR_OFF);
+	s.dir_handle = td->conf.handle ? td->conf.handle : "";
+	s.dir_prekeys = -1;
+	if (td->dir) {
+		s.dir_head = td->dir->head_size;
+		s.dir_prekeys = td->dir->prekeys_left;
+		s.dir_alarm = td->dir->alarm;
+		s.dir_error = td->dir->error;
+	}
 	r.status = &s;
 	r.done = true;
 	cl_reply(c, &r);
+}
+
+/* --- lookup -------------------------------------------------------------- */
+
+void ctl_lookup_reply(struct ctl_client *c, const Tern__CtlLookupReply *lr,
+		      int err, const char *detail)
+{
+	Tern__CtlReply r = TERN__CTL_REPLY__INIT;
+
+	c->resolving = false;
+	if (err) {
+		cl_error(c, err, detail);
+	} else {
+		r.lookup = (Tern__CtlLookupReply *)lr;
+		r.done = true;
+		cl_reply(c, &r);
+	}
+	if (!c->dead)
+		cl_update_events(c);
+}
+
+static void do_lookup(struct ctl_client *c, const Tern__CtlLookup *q)
+{
+	c->resolving = true;
+	resolve_start(c->td, c, q->handle, q->fresh);
 }
 
 /* --- revoke -------------------------------------------------------------- */
@@ -568,6 +609,9 @@ static void cl_request(struct ctl_client *c)
 		break;
 	case TERN__CTL_REQUEST__REQ_REVOKE:
 		do_revoke(c, q->revoke);
+		break;
+	case TERN__CTL_REQUEST__REQ_LOOKUP:
+		do_lookup(c, q->lookup);
 		break;
 	default:
 		cl_error(c, -EOPNOTSUPP, "unknown request");

@@ -29,6 +29,7 @@
 #include "hex.h"
 #include "ident.h"
 #include "tls.h"
+#include "tdir.h"
 #include "ternd.h"
 
 #define td_of(ptr, member) \
@@ -467,6 +468,7 @@ static void on_hello_ok(struct ternd *td, const Tern__HelloOk *ok)
 	td->max_payload = ok->max_payload;
 	hex_encode(td->token, WIRE_TOKEN_LEN, hex);
 	td_setting_set(td, "push-token", hex);
+	tdir_token(td);
 	snprintf(num, sizeof(num), "%" PRIu32, ok->max_payload);
 	td_setting_set(td, "max-payload", num);
 	if (ok->heartbeat_hint_ms && !td->conf.heartbeat_ms) {

@@ -28,7 +28,9 @@
 
 #include "conf.h"
 #include "dstore.h"
+#include "handle.h"
 #include "ident.h"
+#include "tdir.h"
 #include "tls.h"
 #include "ternd.h"
 
@@ -37,6 +39,7 @@
 #define ACK_TIMEOUT_MIN_MS	100
 #define ACK_TIMEOUT_MAX_MS	TD_ACK_TIMEOUT_MAX_MS
 #define RECONNECT_MAX_MIN_MS	TD_BACKOFF_BASE_MS
+#define DAY_MS			(24 * 3600000ULL)
 
 static bool journal;
 
@@ -61,6 +64,9 @@ void td_log(struct ternd *td, int level, const char *fmt, ...)
 enum {
 	O_GATEWAY = 256, O_CA, O_GATEWAY_NAME, O_DATA, O_SOCKET, O_TRANSPORT,
 	O_HEARTBEAT, O_ACK_TIMEOUT, O_RECONNECT_MAX, O_PUSH_PRIORITY, O_PUSH_MARK,
+	O_DIR_URL, O_DIR_CA, O_HEAD_KEY, O_VRF_KEY, O_HANDLE, O_INVITE,
+	O_EMAIL_CODE, O_MAX_HEAD_AGE, O_LOOKUP_CACHE, O_PREKEYS,
+	O_DIR_CHECK,
 };
 
 static const struct option opts[] = {
@@ -76,6 +82,17 @@ static const struct option opts[] = {
 	{ "reconnect-max", required_argument, NULL, O_RECONNECT_MAX },
 	{ "push-priority", required_argument, NULL, O_PUSH_PRIORITY },
 	{ "push-mark", required_argument, NULL, O_PUSH_MARK },
+	{ "directory", required_argument, NULL, O_DIR_URL },
+	{ "directory-ca", required_argument, NULL, O_DIR_CA },
+	{ "head-key", required_argument, NULL, O_HEAD_KEY },
+	{ "vrf-key", required_argument, NULL, O_VRF_KEY },
+	{ "handle", required_argument, NULL, O_HANDLE },
+	{ "invite", required_argument, NULL, O_INVITE },
+	{ "email-code", required_argument, NULL, O_EMAIL_CODE },
+	{ "max-head-age", required_argument, NULL, O_MAX_HEAD_AGE },
+	{ "lookup-cache", required_argument, NULL, O_LOOKUP_CACHE },
+	{ "prekeys", required_argument, NULL, O_PREKEYS },
+	{ "directory-check", required_argument, NULL, O_DIR_CHECK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -104,6 +121,18 @@ static void usage(FILE *f)
 "                             0: leave it [6, what ternctl prio matches]\n"
 "      --push-mark MARK       SO_MARK of the gateway connection, 0: none\n"
 "                             (needs CAP_NET_ADMIN) [0]\n"
+"The directory (off without --directory):\n"
+"      --directory URL        https://HOST:PORT of tern-directoryd\n"
+"      --directory-ca FILE    the CA to trust for it [the --ca file]\n"
+"      --head-key B64         its head key, as --show-keys prints it\n"
+"      --vrf-key B64          its VRF key, as --show-keys prints it\n"
+"      --handle HANDLE        this account's handle (required)\n"
+"      --invite CODE          proof for the first registration, or\n"
+"      --email-code CODE      the code the directory mailed\n"
+"      --max-head-age T       refuse older tree heads [10m]\n"
+"      --lookup-cache T       reuse a verified lookup for T [5m]\n"
+"      --prekeys N            one-time prekeys kept published [100]\n"
+"      --directory-check T    monitor the own handle, count prekeys [10m]\n"
 "  -v, --verbose              debug logging\n"
 "  -h, --help\n"
 "\n"
@@ -121,7 +150,8 @@ static int set_str(char **dst, const char *val)
 	return 0;
 }
 
-static int set_ms(const char *val, uint32_t min, uint32_t max, uint32_t *out)
+static int set_ms64(const char *val, uint64_t min, uint64_t max,
+		    uint64_t *out)
 {
 	uint64_t ms;
 	int err = conf_duration_ms(val, &ms);
@@ -132,6 +162,16 @@ static int set_ms(const char *val, uint32_t min, uint32_t max, uint32_t *out)
 		return -ERANGE;
 	*out = ms;
 	return 0;
+}
+
+static int set_ms(const char *val, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t ms;
+	int err = set_ms64(val, min, max, &ms);
+
+	if (!err)
+		*out = ms;
+	return err;
 }
 
 /* A mark: decimal, or hexadecimal after 0x, as ip(8) and tc(8) take it. */
@@ -192,6 +232,28 @@ static int apply(struct td_conf *c, int id, const char *val)
 		return conf_u32(val, 0, TD_PUSH_PRIORITY_MAX, &c->push_priority);
 	case O_PUSH_MARK:
 		return set_mark(val, &c->push_mark);
+	case O_DIR_URL:
+		return set_str(&c->dir_url, val);
+	case O_DIR_CA:
+		return set_str(&c->dir_ca, val);
+	case O_HEAD_KEY:
+		return set_str(&c->head_key, val);
+	case O_VRF_KEY:
+		return set_str(&c->vrf_key, val);
+	case O_HANDLE:
+		return set_str(&c->handle, val);
+	case O_INVITE:
+		return set_str(&c->invite, val);
+	case O_EMAIL_CODE:
+		return set_str(&c->email_code, val);
+	case O_MAX_HEAD_AGE:
+		return set_ms64(val, 1000, 30 * DAY_MS, &c->max_head_age_ms);
+	case O_LOOKUP_CACHE:
+		return set_ms64(val, 0, DAY_MS, &c->lookup_cache_ms);
+	case O_PREKEYS:
+		return conf_u32(val, 1, TDIR_PREKEYS_MAX, &c->prekeys);
+	case O_DIR_CHECK:
+		return set_ms64(val, 1000, DAY_MS, &c->dir_check_ms);
 	case 'v':
 		if (conf_bool(val, &b))
 			return -EINVAL;
@@ -229,6 +291,53 @@ static void conf_free(struct td_conf *c)
 	free(c->gateway_name);
 	free(c->data);
 	free(c->socket);
+	free(c->dir_url);
+	free(c->dir_ca);
+	free(c->head_key);
+	free(c->vrf_key);
+	free(c->handle);
+	free(c->invite);
+	free(c->email_code);
+}
+
+/* The directory's options hang together: say which one does not. */
+static int check_directory(struct td_conf *c)
+{
+	const char *why;
+
+	if (!c->dir_url) {
+		if (c->handle || c->head_key || c->vrf_key || c->invite ||
+		    c->email_code || c->dir_ca) {
+			fprintf(stderr, "ternd: --handle, --head-key, --vrf-key, --invite, --email-code and --directory-ca need --directory URL\n");
+			return 2;
+		}
+		return -1;
+	}
+	if (strncmp(c->dir_url, "https://", 8) || !c->dir_url[8]) {
+		fprintf(stderr, "ternd: --directory: '%s' is not an https:// URL\n",
+			c->dir_url);
+		return 2;
+	}
+	if (!c->handle || !c->head_key || !c->vrf_key) {
+		fprintf(stderr, "ternd: --directory needs %s (flag or config file)\n",
+			!c->handle ? "--handle HANDLE" :
+			!c->head_key ? "--head-key B64" : "--vrf-key B64");
+		return 2;
+	}
+	why = handle_why(c->handle);
+	if (why) {
+		fprintf(stderr, "ternd: --handle: the handle %s\n", why);
+		return 2;
+	}
+	if (c->invite && c->email_code) {
+		fprintf(stderr, "ternd: --invite and --email-code: one or the other\n");
+		return 2;
+	}
+	if (!c->dir_ca && set_str(&c->dir_ca, c->ca)) {
+		fprintf(stderr, "ternd: out of memory\n");
+		return 1;
+	}
+	return -1;
 }
 
 /* Split HOST:PORT ([IPv6]:PORT) into td->gw_host and td->gw_port. */
@@ -450,6 +559,10 @@ int main(int argc, char **argv)
 			.ack_timeout_ms = TD_ACK_TIMEOUT_MS,
 			.reconnect_max_ms = TD_BACKOFF_CAP_MS,
 			.push_priority = TD_PUSH_PRIORITY,
+			.max_head_age_ms = TDIR_MAX_AGE_MS,
+			.lookup_cache_ms = TDIR_CACHE_MS,
+			.dir_check_ms = TDIR_CHECK_MS,
+			.prekeys = TDIR_PREKEYS_DEFAULT,
 		},
 		.ctl_fd = -1,
 		.sig_fd = -1,
@@ -470,6 +583,11 @@ int main(int argc, char **argv)
 			"--ca FILE");
 		conf_free(&td.conf);
 		return 2;
+	}
+	ret = check_directory(&td.conf);
+	if (ret >= 0) {
+		conf_free(&td.conf);
+		return ret;
 	}
 	if (split_gateway(&td)) {
 		fprintf(stderr, "ternd: bad gateway '%s': expected HOST:PORT or [IPv6]:PORT\n",
@@ -528,6 +646,15 @@ int main(int argc, char **argv)
 	}
 	ev_timer_in(td.loop, &td.expire_timer, 60000);
 	link_start(&td);
+	ret = tdir_start(&td, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "ternd: directory: %s\n", err);
+		status = ret == -EINVAL ? 2 : 1;
+		link_stop(&td);
+		ctl_close(&td);
+		evloop_run_once(td.loop, 0);
+		goto out_transport;
+	}
 
 	ret = evloop_run(td.loop);
 	if (ret)
@@ -540,6 +667,7 @@ int main(int argc, char **argv)
 	 * transport leaves it in tern.ko for the next ternd.
 	 */
 	td_flush_now(&td);
+	tdir_stop(&td);
 	link_stop(&td);
 	ctl_close(&td);
 	evloop_run_once(td.loop, 0);	/* after-callbacks: frees, flushes */

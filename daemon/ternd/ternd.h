@@ -29,6 +29,8 @@
 
 struct dstore;
 struct ctl_client;
+struct td_dir;
+struct Tern__CtlLookupReply;
 
 #define TERND_OWNER_TAG		"ternd"
 #define TERND_DATA_DEFAULT	"/var/lib/ternd"
@@ -79,6 +81,12 @@ struct td_conf {
 	uint32_t push_priority;		/* SO_PRIORITY, 0: leave it */
 	uint32_t push_mark;		/* SO_MARK, 0: none */
 	int verbose;
+
+	/* The directory (tdir.h); off without dir_url. */
+	char *dir_url, *dir_ca, *head_key, *vrf_key, *handle;
+	char *invite, *email_code;
+	uint64_t max_head_age_ms, lookup_cache_ms, dir_check_ms;
+	uint32_t prekeys;
 };
 
 struct ternd;
@@ -171,6 +179,8 @@ struct ternd {
 	struct ev_fd ctl_ev;
 	struct ctl_client *clients;
 
+	struct td_dir *dir;		/* NULL: no directory */
+
 	int sig_fd;
 	struct ev_fd sig_ev;
 	int lock_fd;
@@ -253,5 +263,9 @@ void ctl_close(struct ternd *td);
 void ctl_inbox_ready(struct ternd *td);
 void ctl_revoke_result(struct ternd *td, const Tern__RevokeResult *r);
 void ctl_link_down(struct ternd *td);
+/* Answer @c's lookup: @lr, or @err with @detail. */
+void ctl_lookup_reply(struct ctl_client *c,
+		      const struct Tern__CtlLookupReply *lr, int err,
+		      const char *detail);
 
 #endif /* TERND_H */

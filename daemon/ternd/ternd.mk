@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # ternd, the device daemon, over libterncommon and libtern
-# (daemon/common/common.mk and daemon/lib/lib.mk, included before this).
+# (daemon/common/common.mk and daemon/lib/lib.mk, included before this),
+# and libterndir and libternkt for the directory (daemon/dir/dir.mk,
+# daemon/kt/kt.mk; libcurl, jansson).
 #
 #   $(B)/bin/ternd			normal build
 #   $(B)/san/bin/ternd		ASan+UBSan build, which the tests run
@@ -13,6 +15,8 @@
 
 TERND_LIB_SRCS := $(filter-out daemon/ternd/main.c,$(wildcard daemon/ternd/*.c))
 TERND_MAIN_SRCS := daemon/ternd/main.c
+
+TERND_CFLAGS = $(DAEMON_CFLAGS) $(DIR_CFLAGS)
 
 TERND := $(B)/bin/ternd
 TERND_SAN := $(B)/san/bin/ternd
@@ -28,11 +32,11 @@ $(TERND_OBJS) $(TERND_SAN_OBJS) $(TERND_MAIN_OBJ) $(TERND_SAN_MAIN_OBJ): \
 
 $(TERND_OBJS) $(TERND_MAIN_OBJ): $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(DAEMON_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(TERND_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(TERND_SAN_OBJS) $(TERND_SAN_MAIN_OBJ): $(B)/san/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(DAEMON_CFLAGS) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(TERN_CFLAGS) $(TERND_CFLAGS) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIBTERND): $(TERND_OBJS)
 	@mkdir -p $(@D)
@@ -44,14 +48,15 @@ $(LIBTERND_SAN): $(TERND_SAN_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(TERND): $(TERND_MAIN_OBJ) $(LIBTERND) $(LIBTERNCOMMON) $(LIBTERN)
+$(TERND): $(TERND_MAIN_OBJ) $(LIBTERND) $(LIBTERNDIR) $(LIBTERNKT) \
+		$(LIBTERNCOMMON) $(LIBTERN)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(NL_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(DIR_LIBS) $(NL_LIBS)
 
-$(TERND_SAN): $(TERND_SAN_MAIN_OBJ) $(LIBTERND_SAN) $(LIBTERNCOMMON_SAN) \
-		$(LIBTERN_SAN)
+$(TERND_SAN): $(TERND_SAN_MAIN_OBJ) $(LIBTERND_SAN) $(LIBTERNDIR_SAN) \
+		$(LIBTERNKT_SAN) $(LIBTERNCOMMON_SAN) $(LIBTERN_SAN)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN_CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(NL_LIBS)
+	$(CC) $(CFLAGS) $(SAN_CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(DIR_LIBS) $(NL_LIBS)
 
 -include $(TERND_OBJS:.o=.d) $(TERND_SAN_OBJS:.o=.d) \
 	$(TERND_MAIN_OBJ:.o=.d) $(TERND_SAN_MAIN_OBJ:.o=.d)

@@ -17,21 +17,16 @@
 #include <unistd.h>
 
 #include "ctl.pb-c.h"
+#include "devctl.h"
 #include "hex.h"
 #include "json.h"
 #include "ternctl.h"
 #include "wire.h"
 
-#define TERND_SOCKET_DEFAULT	"/var/lib/ternd/ternd.sock"
 /* Read at most this much from -f FILE: one frame's payload. */
 #define PUSH_MAX		TERN_FRAME_MAX_PAYLOAD
 
-#define SOCKET_HELP \
-	"  -S, --socket PATH\n" \
-	"                   ternd's control socket (default: $TERND_SOCKET, else\n" \
-	"                   " TERND_SOCKET_DEFAULT ")\n"
-
-static const char *dev_socket_path(const char *opt)
+const char *dev_socket_path(const char *opt)
 {
 	const char *env = getenv("TERND_SOCKET");
 
@@ -40,7 +35,7 @@ static const char *dev_socket_path(const char *opt)
 	return env && env[0] ? env : TERND_SOCKET_DEFAULT;
 }
 
-static int dev_connect(const char *path)
+int dev_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
@@ -70,7 +65,7 @@ static int dev_connect(const char *path)
 	return fd;
 }
 
-static int dev_send(int fd, const Tern__CtlRequest *req)
+int dev_send(int fd, const Tern__CtlRequest *req)
 {
 	size_t len = tern__ctl_request__get_packed_size(req);
 	uint8_t *buf = malloc(len ? len : 1);
@@ -86,12 +81,7 @@ static int dev_send(int fd, const Tern__CtlRequest *req)
 	return 0;
 }
 
-/*
- * Receive one reply. Returns it (free with tern__ctl_reply__free_unpacked),
- * or NULL with *status set: 0 when ternd closed the socket at a packet
- * boundary and @eof_ok, else EXIT_RUNTIME.
- */
-static Tern__CtlReply *dev_recv(int fd, bool eof_ok, int *status)
+Tern__CtlReply *dev_recv(int fd, bool eof_ok, int *status)
 {
 	Tern__CtlReply *r;
 	uint8_t *buf;
@@ -132,7 +122,7 @@ static Tern__CtlReply *dev_recv(int fd, bool eof_ok, int *status)
 	return r;
 }
 
-static int dev_reply_error(const char *what, const Tern__CtlReply *r)
+int dev_reply_error(const char *what, const Tern__CtlReply *r)
 {
 	if (r->detail && r->detail[0])
 		return ternctl_error("%s: %s", what, r->detail);
@@ -611,6 +601,18 @@ static void status_json(const Tern__CtlStatusReply *s)
 	json_kv_u64(&j, "inbox-unread", s->inbox_unread);
 	json_kv_str(&j, "last-close", s->last_close);
 	json_kv_bool(&j, "adopted", s->adopted);
+	json_kv_str(&j, "directory", s->dir_state[0] ? s->dir_state : "off");
+	json_kv_str(&j, "handle", s->dir_handle);
+	json_kv_u64(&j, "directory-head", s->dir_head);
+	json_kv_dbl(&j, "prekeys", s->dir_prekeys);
+	if (s->dir_alarm[0])
+		json_kv_str(&j, "alarm", s->dir_alarm);
+	else
+		json_kv_null(&j, "alarm");
+	if (s->dir_error[0])
+		json_kv_str(&j, "directory-error", s->dir_error);
+	else
+		json_kv_null(&j, "directory-error");
 	json_obj_end(&j);
 }
 
@@ -637,6 +639,17 @@ static void status_text(const Tern__CtlStatusReply *s)
 	printf("inbox unread:   %" PRIu32 "\n", s->inbox_unread);
 	if (s->last_close[0])
 		printf("last close:     %s\n", s->last_close);
+	printf("directory:      %s\n", s->dir_state[0] ? s->dir_state : "off");
+	if (s->dir_handle[0])
+		printf("handle:         %s\n", s->dir_handle);
+	if (s->dir_head)
+		printf("directory head: %" PRIu64 "\n", s->dir_head);
+	if (s->dir_prekeys >= 0)
+		printf("prekeys:        %" PRId32 "\n", s->dir_prekeys);
+	if (s->dir_error[0])
+		printf("directory error: %s\n", s->dir_error);
+	if (s->dir_alarm[0])
+		printf("ALARM:          %s\n", s->dir_alarm);
 }
 
 static int status_run(int argc, char **argv);

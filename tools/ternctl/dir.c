@@ -32,8 +32,6 @@
 #include "hex.h"
 #include "kt_log.h"
 
-#define DIR_MAX_ANSWER	(1024 * 1024)
-#define DIR_TIMEOUT_S	20
 
 static char *dup_or_die(const char *s)
 {
@@ -212,123 +210,32 @@ int dir_opts(int argc, char **argv, const struct ternctl_cmd *cmd,
 
 int dir_load_pins(const struct dir_opts *o, struct lookup_pins *p)
 {
-	uint8_t raw[ENTRY_KEY_LEN], der[1024];
-	const uint8_t *q = der;
-	const char *why;
-	size_t n;
+	char err[256];
 
-	memset(p, 0, sizeof(*p));
-	p->max_age_ms = o->max_age_ms;
-	why = b64_decode(o->head_key, raw, sizeof(raw), &n);
-	if (why || n != ENTRY_KEY_LEN)
-		return ternctl_error("head-key: %s",
-				     why ? why : "not 32 bytes");
-	p->head_key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw,
-						  n);
-	if (!p->head_key)
-		return ternctl_error("head-key: not an Ed25519 public key");
-	why = b64_decode(o->vrf_key, der, sizeof(der), &n);
-	if (why)
-		return ternctl_error("vrf-key: %s", why);
-	p->vrf_key = d2i_PUBKEY(NULL, &q, n);
-	if (!p->vrf_key || q != der + n)
-		return ternctl_error("vrf-key: not a public key (DER SubjectPublicKeyInfo)");
+	if (dirc_pins(o->head_key, o->vrf_key, o->max_age_ms, p, err,
+		      sizeof(err)))
+		return ternctl_error("%s", err);
 	return 0;
 }
 
 void dir_pins_free(struct lookup_pins *p)
 {
-	EVP_PKEY_free(p->head_key);
-	EVP_PKEY_free(p->vrf_key);
-}
-
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-	struct answer *a = arg;
-	size_t len = size * n;
-	char *b;
-
-	if (a->len + len > DIR_MAX_ANSWER) {
-		a->too_long = true;
-		return 0;
-	}
-	b = realloc(a->buf, a->len + len + 1);
-	if (!b)
-		return 0;
-	memcpy(b + a->len, p, len);
-	a->buf = b;
-	a->len += len;
-	a->buf[a->len] = '\0';
-	return len;
+	dirc_pins_free(p);
 }
 
 int dir_http(const struct dir_opts *o, const char *method, const char *path,
-	     const char *body, size_t len, struct answer *a)
+	     const char *body, size_t len, struct dirc_answer *a)
 {
-	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h = NULL;
-	long code = 0;
-	CURLcode rc;
-	CURL *c;
+	char err[1024];
 
-	memset(a, 0, sizeof(*a));
-	snprintf(url, sizeof(url), "%s%s", o->url,
-		 o->url[strlen(o->url) - 1] == '/' ? path + 1 : path);
-	c = curl_easy_init();
-	if (!c)
-		return ternctl_error("cannot start libcurl");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
-	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_3);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)DIR_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	if (body) {
-		h = curl_slist_append(NULL, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-	}
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
-	if (rc != CURLE_OK) {
-		free(a->buf);
-		a->buf = NULL;
-		return ternctl_error("%s: %s", o->url,
-				     a->too_long ? "answer too long" :
-				     errbuf[0] ? errbuf :
-				     curl_easy_strerror(rc));
-	}
-	if (code < 200 || code > 299) {
-		json_t *e = a->buf ? json_loadb(a->buf, a->len, 0, NULL) :
-			    NULL;
-		const char *m = json_string_value(json_object_get(e,
-								  "message"));
-		const char *k = json_string_value(json_object_get(e, "error"));
-
-		ternctl_error("%s: HTTP %ld%s%s: %s", o->url, code,
-			      k ? " " : "", k ? k : "",
-			      m ? m : "no explanation");
-		json_decref(e);
-		free(a->buf);
-		a->buf = NULL;
-		return EXIT_RUNTIME;
-	}
-	if (!a->buf)
-		return ternctl_error("%s: an empty answer", o->url);
+	if (dirc_request(NULL, o->url, o->ca, method, path, body, len, NULL,
+			 NULL, a, err, sizeof(err)))
+		return ternctl_error("%s", err);
 	return 0;
 }
 
 static int http_get(const struct dir_opts *o, const char *path,
-		    struct answer *a)
+		    struct dirc_answer *a)
 {
 	return dir_http(o, "GET", path, NULL, 0, a);
 }
@@ -544,9 +451,7 @@ int dir_verified_lookup(const struct dir_opts *o,
 			struct lookup_result *r)
 {
 	struct kt_sth seen, *seenp = NULL;
-	struct answer a = { 0 };
-	enum lookup_verdict v;
-	char path[1024], err[512], *esc;
+	char err[1024];
 	int status;
 
 	if (o->state) {
@@ -556,24 +461,13 @@ int dir_verified_lookup(const struct dir_opts *o,
 		if (!status)
 			seenp = &seen;
 	}
-	esc = curl_easy_escape(NULL, handle, 0);
-	if (!esc)
-		return ternctl_error("out of memory");
-	if (seenp)
-		snprintf(path, sizeof(path), "/v1/lookup/%s?since=%llu", esc,
-			 (unsigned long long)seen.size);
-	else
-		snprintf(path, sizeof(path), "/v1/lookup/%s", esc);
-	curl_free(esc);
-	status = http_get(o, path, &a);
-	if (status)
-		return status;
-	v = lookup_verify(a.buf, a.len, handle, pins, seenp, now_ms(), r, err,
-			  sizeof(err));
-	free(a.buf);
-	if (v != LOOKUP_OK) {
+	status = dirc_lookup(NULL, o->url, o->ca, pins, handle, seenp,
+			     now_ms(), NULL, NULL, r, err, sizeof(err));
+	if (status < 0)
+		return ternctl_error("%s", err);
+	if (status > 0) {
 		fprintf(stderr, "ternctl: ALARM: %s: %s\n",
-			lookup_verdict_name(v), err);
+			lookup_verdict_name(status), err);
 		return EXIT_ALARM;
 	}
 	if (o->state && (!seenp || r->head.size > seen.size ||
@@ -624,7 +518,7 @@ static int check_consistent(const struct dir_opts *o,
 			    const struct kt_sth *newer, const char *what)
 {
 	uint8_t (*proof)[KT_HASH_LEN] = NULL;
-	struct answer a = { 0 };
+	struct dirc_answer a = { 0 };
 	char path[128], err[256];
 	json_t *p = NULL;
 	int status;
@@ -676,7 +570,7 @@ out:
 static int fetch_head(const struct dir_opts *o,
 		      const struct lookup_pins *pins, struct kt_sth *h)
 {
-	struct answer a = { 0 };
+	struct dirc_answer a = { 0 };
 	char err[256];
 	json_t *j;
 	int status;

@@ -12,11 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client.h"
 #include "lookup.h"
 #include "ternctl.h"
-
-/* Exit status of an alarm: the directory's answer does not hold. */
-#define EXIT_ALARM	3
 
 struct dir_opts {
 	const char *config;
@@ -25,13 +23,6 @@ struct dir_opts {
 	bool json;
 	/* dir_account.c's commands */
 	const char *account_key, *invite, *email_code;
-};
-
-/* An answer's body, NUL-terminated. */
-struct answer {
-	char *buf;
-	size_t len;
-	bool too_long;
 };
 
 /* Returns the first operand's index, or -1 with *status set. */
@@ -49,7 +40,7 @@ void dir_pins_free(struct lookup_pins *p);
  * message when it gave one) and EXIT_RUNTIME returned.
  */
 int dir_http(const struct dir_opts *o, const char *method, const char *path,
-	     const char *body, size_t len, struct answer *a);
+	     const char *body, size_t len, struct dirc_answer *a);
 
 /* A verified lookup: 0, EXIT_ALARM (said) or EXIT_RUNTIME. */
 int dir_verified_lookup(const struct dir_opts *o,

@@ -22,27 +22,6 @@
 #include "hex.h"
 #include "ident.h"
 
-/* The envelope {"payload", "signature"} around @payload, signed by @key. */
-static char *envelope(EVP_PKEY *key, json_t *payload)
-{
-	char *p = json_dumps(payload, JSON_COMPACT), *out = NULL;
-	uint8_t sig[ENTRY_SIG_LEN];
-	json_t *env;
-
-	if (!p || entry_sign(key, ENTRY_LABEL_REQUEST, p, strlen(p), sig)) {
-		free(p);
-		return NULL;
-	}
-	env = json_pack("{s:o, s:o}",
-			"payload", dirjson_bytes((const uint8_t *)p, strlen(p)),
-			"signature", dirjson_bytes(sig, sizeof(sig)));
-	if (env)
-		out = json_dumps(env, JSON_COMPACT);
-	json_decref(env);
-	free(p);
-	return out;
-}
-
 static EVP_PKEY *account_key(const struct dir_opts *o, const char *prog,
 			     bool create, int *status)
 {
@@ -71,7 +50,7 @@ int dir_register_run(int argc, char **argv)
 	struct lookup_result *r = calloc(1, sizeof(*r));
 	struct lookup_pins pins = { 0 };
 	uint8_t pub[ENTRY_KEY_LEN];
-	struct answer a = { 0 };
+	struct dirc_answer a = { 0 };
 	EVP_PKEY *key = NULL;
 	json_t *p = NULL;
 	char *body = NULL;
@@ -105,7 +84,7 @@ int dir_register_run(int argc, char **argv)
 		      "account_key", dirjson_bytes(pub, sizeof(pub)),
 		      o.invite ? "invite" : "email_code",
 		      o.invite ? o.invite : o.email_code);
-	body = p ? envelope(key, p) : NULL;
+	body = p ? dirc_envelope(key, p) : NULL;
 	if (!body) {
 		status = ternctl_error("cannot sign the request");
 		goto out;
@@ -138,7 +117,7 @@ out:
 
 int dir_code_run(int argc, char **argv)
 {
-	struct answer a = { 0 };
+	struct dirc_answer a = { 0 };
 	json_t *p = NULL;
 	char *body = NULL;
 	struct dir_opts o;
@@ -178,7 +157,7 @@ int dir_devices_run(int argc, char **argv)
 	struct lookup_result *r = calloc(1, sizeof(*r));
 	struct lookup_pins pins = { 0 };
 	uint8_t id[ENTRY_ID_LEN];
-	struct answer a = { 0 };
+	struct dirc_answer a = { 0 };
 	EVP_PKEY *key = NULL;
 	char path[512], *body = NULL, *esc = NULL;
 	const char *handle, *dev = NULL;
@@ -234,7 +213,7 @@ int dir_devices_run(int argc, char **argv)
 	p = json_pack("{s:s, s:s, s:I, s:s}", "op", "remove-device",
 		      "handle", handle, "seq", (json_int_t)(r->entry.seq + 1),
 		      "device_id", dev);
-	body = p ? envelope(key, p) : NULL;
+	body = p ? dirc_envelope(key, p) : NULL;
 	esc = curl_easy_escape(NULL, handle, 0);
 	if (!body || !esc) {
 		status = ternctl_error("cannot sign the request");

@@ -20,6 +20,7 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_recv_group,
 	&ternctl_status_group,
 	&ternctl_revoke_group,
+	&ternctl_resolve_group,
 	&ternctl_prio_group,
 	&ternctl_dir_group,
 };

@@ -24,6 +24,8 @@
 /* Exit statuses. */
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
+/* An alarm: the directory's answer does not hold. */
+#define EXIT_ALARM	3
 
 struct ternctl_cmd {
 	const char *name;
@@ -52,6 +54,7 @@ extern const struct ternctl_group ternctl_push_group;
 extern const struct ternctl_group ternctl_recv_group;
 extern const struct ternctl_group ternctl_status_group;
 extern const struct ternctl_group ternctl_revoke_group;
+extern const struct ternctl_group ternctl_resolve_group;
 
 /* util.c */
 void ternctl_print_help(FILE *f, const char *prog,

@@ -25,6 +25,7 @@ TERNCTL_LIB_SRCS := \
 	tools/ternctl/prio_dev.c \
 	tools/ternctl/prio_rate.c \
 	tools/ternctl/prio_tc.c \
+	tools/ternctl/resolve.c \
 	tools/ternctl/util.c
 TERNCTL_MAIN_SRCS := tools/ternctl/main.c
 
@@ -41,11 +42,10 @@ PRIO_CFLAGS := -I$(CURDIR)/bpf -I$(B)/bpf \
 	$(shell pkg-config --cflags libnl-route-3.0 libbpf 2>/dev/null)
 PRIO_LIBS := $(or $(shell pkg-config --libs libnl-route-3.0 libbpf 2>/dev/null),\
 	-lnl-route-3 -lnl-3 -lbpf)
-# dir.c: the directory's client (libterndir, libternkt, libcurl).
-TERNCTL_DIR_CFLAGS := $(DIR_CFLAGS) \
-	$(shell pkg-config --cflags libcurl 2>/dev/null)
-TERNCTL_DIR_LIBS := $(or $(shell pkg-config --libs libcurl 2>/dev/null),-lcurl) \
-	$(DIR_LIBS)
+# dir.c: the directory's client (libterndir, libternkt; libcurl comes
+# with DIR_LIBS).
+TERNCTL_DIR_CFLAGS := $(DIR_CFLAGS)
+TERNCTL_DIR_LIBS := $(DIR_LIBS)
 
 $(TERNCTL_OBJS) $(TERNCTL_MAIN_OBJ): $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
