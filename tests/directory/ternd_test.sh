@@ -29,7 +29,7 @@ TERND=$build/san/bin/ternd
 DIRD_HONEST=$DIRD
 DIRD_MB=$build/san/bin/tern-directoryd-misbehave
 dir_setup ternd 198.18.15.1
-ktap_set_plan 37
+ktap_set_plan 38
 for t in "$GATEWAYD" "$TERND" "$DIRD_MB"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -443,6 +443,10 @@ DSTOPS+=("$STOP")
 # --- clean exits ---
 
 check "every ternd exited 0 on SIGTERM" '^( [a-z-]+=0)+$' "$TSTOPS"
+# Lookups leave no trace in ternd's logs: alice's ternds resolved bob and
+# nobody, at debug level (-v) too, and never wrote their handles.
+check "ternd's logs name no handle it looked up" '^0$' \
+	"$(cat "$WORK"/alice*.log | grep -Ec 'bob@|nobody@')"
 san_re="AddressSanitizer|LeakSanitizer|runtime error"
 check "no sanitizer report from ternd" '^0$' \
 	"$(cat "$WORK"/bad.log "$WORK"/plain.log "$WORK"/alice*.log \
