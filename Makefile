@@ -78,14 +78,15 @@ debug-kernel:
 # to USERSPACE_TARGETS.
 # Libraries first: the programs' fragments use their variables.
 include $(wildcard daemon/lib/lib.mk daemon/common/common.mk daemon/kt/kt.mk \
-	daemon/dir/dir.mk \
+	daemon/dir/dir.mk daemon/e2e/e2e.mk \
 	tools/lib/lib.mk)
 include $(filter-out daemon/lib/lib.mk daemon/common/common.mk daemon/kt/kt.mk \
-	daemon/dir/dir.mk, \
+	daemon/dir/dir.mk daemon/e2e/e2e.mk, \
 	$(wildcard daemon/*/*.mk)) \
 	$(wildcard bpf/bpf.mk tools/ternctl/ternctl.mk tools/bench/bench.mk \
 		tools/bench/gw/gwbench.mk tools/bench/idle/idle.mk \
 		tools/bench/prio/prio.mk tools/bench/dir/dirbench.mk \
+		tools/bench/e2e/e2ebench.mk \
 		tools/demo/demo.mk \
 		tools/inflight/inflight.mk)
 
@@ -115,7 +116,8 @@ bench: deps
 	tools/bench/gw/run || status=1; \
 	tools/bench/idle/run || status=1; \
 	tools/bench/prio/run || status=1; \
-	tools/bench/dir/run || status=1; exit $$status
+	tools/bench/dir/run || status=1; \
+	tools/bench/e2e/run || status=1; exit $$status
 
 clean:
 	rm -rf $(B)

@@ -61,6 +61,7 @@ procps
 # Spec checks, results and plots
 python3
 python3-yaml
+python3-cryptography	# tests/crypto: ref_e2e.py, the reference for libterne2e
 python3-jsonschema
 jq
 gnuplot-nox
