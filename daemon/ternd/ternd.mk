@@ -2,8 +2,9 @@
 #
 # ternd, the device daemon, over libterncommon and libtern
 # (daemon/common/common.mk and daemon/lib/lib.mk, included before this),
-# and libterndir and libternkt for the directory (daemon/dir/dir.mk,
-# daemon/kt/kt.mk; libcurl, jansson).
+# libterndir and libternkt for the directory (daemon/dir/dir.mk,
+# daemon/kt/kt.mk; libcurl, jansson), and libterne2e for end-to-end
+# sessions (daemon/e2e/e2e.mk).
 #
 #   $(B)/bin/ternd			normal build
 #   $(B)/san/bin/ternd		ASan+UBSan build, which the tests run
@@ -16,7 +17,7 @@
 TERND_LIB_SRCS := $(filter-out daemon/ternd/main.c,$(wildcard daemon/ternd/*.c))
 TERND_MAIN_SRCS := daemon/ternd/main.c
 
-TERND_CFLAGS = $(DAEMON_CFLAGS) $(DIR_CFLAGS)
+TERND_CFLAGS = $(DAEMON_CFLAGS) $(DIR_CFLAGS) $(E2E_CFLAGS)
 
 TERND := $(B)/bin/ternd
 TERND_SAN := $(B)/san/bin/ternd
@@ -49,12 +50,13 @@ $(LIBTERND_SAN): $(TERND_SAN_OBJS)
 	$(AR) rcs $@ $^
 
 $(TERND): $(TERND_MAIN_OBJ) $(LIBTERND) $(LIBTERNDIR) $(LIBTERNKT) \
-		$(LIBTERNCOMMON) $(LIBTERN)
+		$(LIBTERNE2E) $(LIBTERNCOMMON) $(LIBTERN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(DIR_LIBS) $(NL_LIBS)
 
 $(TERND_SAN): $(TERND_SAN_MAIN_OBJ) $(LIBTERND_SAN) $(LIBTERNDIR_SAN) \
-		$(LIBTERNKT_SAN) $(LIBTERNCOMMON_SAN) $(LIBTERN_SAN)
+		$(LIBTERNKT_SAN) $(LIBTERNE2E_SAN) $(LIBTERNCOMMON_SAN) \
+		$(LIBTERN_SAN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_CFLAGS) -o $@ $^ $(DAEMON_LIBS) $(DIR_LIBS) $(NL_LIBS)
 

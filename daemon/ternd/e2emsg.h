@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * End-to-end envelopes and stored sessions (daemon/proto/e2e.proto,
+ * Documentation/messaging.rst): encoding, and decoding that checks every
+ * field and names the first one that is wrong.
+ */
+#ifndef TERND_E2EMSG_H
+#define TERND_E2EMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ratchet.h"
+#include "x3dh.h"
+
+#define E2EMSG_VERSION		1
+/* The largest ratchet message: a padded plaintext of PAD_MAX bytes. */
+#define E2EMSG_RATCHET_MAX	(31744 + RATCHET_OVERHEAD)
+
+struct e2e_prekey_info {
+	uint8_t identity_x25519[E2E_KEY_LEN];
+	uint8_t ephemeral[E2E_KEY_LEN];
+	uint32_t signed_prekey_id;
+	uint32_t prekey_id;
+	bool last_resort;
+};
+
+struct e2e_envelope {
+	const uint8_t *ratchet;		/* into the decoded buffer */
+	size_t ratchet_len;
+	bool has_prekey;
+	struct e2e_prekey_info prekey;
+};
+
+/* Encode: a malloc()ed buffer in *@out, its length in *@len. */
+int e2emsg_envelope_pack(const struct e2e_envelope *e, uint8_t **out,
+			 size_t *len);
+/*
+ * Decode @len bytes of @buf. On success @e's ratchet points into the
+ * unpacked message kept in *@keep (free it with e2emsg_free()). On
+ * failure -EBADMSG with *@why naming what was wrong.
+ */
+int e2emsg_envelope_parse(const uint8_t *buf, size_t len,
+			  struct e2e_envelope *e, void **keep,
+			  const char **why);
+void e2emsg_free(void *keep);
+
+/* A session and its associated data, for the store. */
+int e2emsg_session_pack(const struct ratchet *r,
+			const uint8_t ad[X3DH_AD_LEN],
+			const struct e2e_prekey_info *pending, uint8_t **out,
+			size_t *len);
+/*
+ * Decode a stored session into @r (which owns its skipped keys after;
+ * ratchet_free() it) and @ad; @pending, when not NULL, gets the prekey
+ * info still to be sent (*@has_pending says whether there is one).
+ * -EBADMSG with *@why for anything malformed.
+ */
+int e2emsg_session_parse(const uint8_t *buf, size_t len, struct ratchet *r,
+			 uint8_t ad[X3DH_AD_LEN],
+			 struct e2e_prekey_info *pending, bool *has_pending,
+			 const char **why);
+
+#endif /* TERND_E2EMSG_H */
