@@ -37,8 +37,23 @@ static struct tdir_cached *cache_find(struct td_dir *d, const char *handle)
 	return NULL;
 }
 
+/* Keep of a verified answer what a client is told. */
+static void summarise(const struct lookup_result *r, struct tdir_cached *v)
+{
+	unsigned int i;
+
+	memset(v, 0, sizeof(*v));
+	v->present = r->present;
+	if (r->present)
+		v->entry = r->entry;
+	for (i = 0; i < v->entry.ndev && i < ENTRY_MAX_DEVICES; i++)
+		if (r->signed_prekey[i].set)
+			v->spk_id[i] = r->signed_prekey[i].id;
+	v->head = r->head;
+}
+
 static void cache_put(struct td_dir *d, const char *handle,
-		      const struct lookup_result *r)
+		      const struct tdir_cached *v)
 {
 	struct tdir_cached *c = cache_find(d, handle);
 	unsigned int i, slot = 0;
@@ -59,9 +74,9 @@ static void cache_put(struct td_dir *d, const char *handle,
 				return;
 			d->cache[slot] = c;
 		}
-		snprintf(c->handle, sizeof(c->handle), "%s", handle);
 	}
-	c->r = *r;
+	*c = *v;
+	snprintf(c->handle, sizeof(c->handle), "%s", handle);
 	c->at_ms = ev_now_ms();
 }
 
@@ -75,7 +90,7 @@ void resolve_cache_free(struct td_dir *d)
 	}
 }
 
-static void reply(struct ctl_client *c, const struct lookup_result *r,
+static void reply(struct ctl_client *c, const struct tdir_cached *r,
 		  bool cached, uint64_t age_ms)
 {
 	Tern__CtlDevice dev[ENTRY_MAX_DEVICES], *pdev[ENTRY_MAX_DEVICES];
@@ -94,8 +109,7 @@ static void reply(struct ctl_client *c, const struct lookup_result *r,
 						    ENTRY_KEY_LEN);
 		dev[i].push_token = wire_bytes(e->push_token,
 					       ENTRY_TOKEN_LEN);
-		if (r->signed_prekey[i].set)
-			dev[i].signed_prekey_id = r->signed_prekey[i].id;
+		dev[i].signed_prekey_id = r->spk_id[i];
 		pdev[i] = &dev[i];
 	}
 	if (r->present) {
@@ -124,6 +138,7 @@ static void resolve_done(struct ternd *td, struct dirw_job *base,
 {
 	struct resolve_job *j = (struct resolve_job *)base, **pp;
 	struct td_dir *d = td->dir;
+	struct tdir_cached v;
 	char msg[600];
 
 	for (pp = &d->lookups; *pp; pp = &(*pp)->next) {
@@ -146,9 +161,10 @@ static void resolve_done(struct ternd *td, struct dirw_job *base,
 		if (j->client)
 			ctl_lookup_reply(j->client, NULL, j->ret, j->err);
 	} else {
-		cache_put(d, j->handle, &j->r);
+		summarise(&j->r, &v);
+		cache_put(d, j->handle, &v);
 		if (j->client)
-			reply(j->client, &j->r, false, 0);
+			reply(j->client, &v, false, 0);
 	}
 	free(j);
 }
@@ -175,7 +191,7 @@ int resolve_start(struct ternd *td, struct ctl_client *c,
 	}
 	hit = fresh ? NULL : cache_find(d, handle);
 	if (hit && now - hit->at_ms < td->conf.lookup_cache_ms) {
-		reply(c, &hit->r, true, now - hit->at_ms);
+		reply(c, hit, true, now - hit->at_ms);
 		return 0;
 	}
 	j = calloc(1, sizeof(*j));

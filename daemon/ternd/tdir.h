@@ -52,10 +52,18 @@ enum tdir_state {
 	TDIR_FAILED,		/* refused for good: see error */
 };
 
+/*
+ * What a verified answer tells a client, and all the cache keeps of it:
+ * the proofs and the prekeys' key bytes are checked and dropped (a whole
+ * lookup_result is some 55 KB with the KEM prekey slots, this 2.7 KB).
+ */
 struct tdir_cached {
 	char handle[256];
 	uint64_t at_ms;			/* verified, monotonic */
-	struct lookup_result r;
+	bool present;
+	struct entry entry;
+	uint32_t spk_id[ENTRY_MAX_DEVICES];	/* 0: none */
+	struct kt_sth head;
 };
 
 struct td_dir {
