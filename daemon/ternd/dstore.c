@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ternd's SQLite store: inbox, outbox, settings and keys (see dstore.h).
- * seq orders both queues by arrival.
+ * ternd's SQLite store (see dstore.h): the schema and its upgrades, every
+ * statement's SQL, opening and batches, the inbox, the outbox and the
+ * settings. Keys are in dstore_keys.c, sessions in dstore_sess.c. seq
+ * orders both queues by arrival.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -9,10 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dstore.h"
-#include "sqldb.h"
+#include "dstore_int.h"
 
-#define DSTORE_SCHEMA_VERSION	2
+#define DSTORE_SCHEMA_VERSION	3
 
 enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 
@@ -25,6 +26,21 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 	" created_ms INTEGER NOT NULL," \
 	" published INTEGER NOT NULL DEFAULT 0," \
 	" PRIMARY KEY (kind, id)" \
+	") WITHOUT ROWID;"
+
+/*
+ * One row per peer device this device has a session with: the session
+ * in use (state) and the one before it (prev_state, or NULL), both as
+ * e2emsg_session_pack() encodes them (dstore_sess.c, daemon/ternd/sess.c).
+ */
+#define SESSIONS_TABLE \
+	"CREATE TABLE sessions (" \
+	" peer_dev BLOB PRIMARY KEY CHECK (length(peer_dev) = 16)," \
+	" handle TEXT NOT NULL," \
+	" peer_ik BLOB NOT NULL CHECK (length(peer_ik) = 32)," \
+	" state BLOB NOT NULL," \
+	" prev_state BLOB," \
+	" updated_ms INTEGER NOT NULL" \
 	") WITHOUT ROWID;"
 
 static const char schema[] =
@@ -57,34 +73,13 @@ static const char schema[] =
 	" key TEXT PRIMARY KEY NOT NULL,"
 	" value TEXT NOT NULL"
 	") WITHOUT ROWID;"
-	PREKEYS_TABLE;
+	PREKEYS_TABLE
+	SESSIONS_TABLE;
 
 /* upgrade[v - 1] takes a store of version v to v + 1. */
 static const char *const upgrade[] = {
 	PREKEYS_TABLE,
-};
-
-enum {
-	S_IN_EXISTS,
-	S_IN_ADD,
-	S_IN_NEW,
-	S_IN_CONSUME,
-	S_IN_EXPIRE,
-	S_OUT_ADD,
-	S_OUT_ACKED,
-	S_OUT_FAILED,
-	S_OUT_RETRY,
-	S_OUT_DUE,
-	S_OUT_PENDING,
-	S_GET,
-	S_SET,
-	S_PK_PUT,
-	S_PK_NEXT,
-	S_PK_UNPUB,
-	S_PK_PUBLISHED,
-	S_PK_LATEST,
-	S_PK_COUNT,
-	S_COUNT,
+	SESSIONS_TABLE,
 };
 
 static const char *const sql[S_COUNT] = {
@@ -125,29 +120,20 @@ static const char *const sql[S_COUNT] = {
 	[S_PK_LATEST] = "SELECT id, priv, pub, created_ms, published"
 		" FROM prekeys WHERE kind = ?1 ORDER BY id DESC LIMIT 1",
 	[S_PK_COUNT] = "SELECT count(*) FROM prekeys WHERE kind = ?1",
+	[S_PK_GET] = "SELECT priv, pub, created_ms, published FROM prekeys"
+		" WHERE kind = ?1 AND id = ?2",
+	[S_PK_DEL] = "DELETE FROM prekeys WHERE kind = ?1 AND id = ?2",
+	[S_SS_GET] = "SELECT handle, peer_ik, state, prev_state, updated_ms"
+		" FROM sessions WHERE peer_dev = ?1",
+	[S_SS_PUT] = "INSERT INTO sessions"
+		" (peer_dev, handle, peer_ik, state, prev_state, updated_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT (peer_dev) DO UPDATE SET handle = excluded.handle,"
+		" peer_ik = excluded.peer_ik, state = excluded.state,"
+		" prev_state = excluded.prev_state,"
+		" updated_ms = excluded.updated_ms",
+	[S_SS_DEL] = "DELETE FROM sessions WHERE peer_dev = ?1",
 };
-
-struct dstore {
-	struct sqldb d;
-	sqlite3_stmt *st[S_COUNT];
-};
-
-static int64_t s64(uint64_t v)
-{
-	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
-}
-
-static int bind_fail(struct dstore *ds, const char *what)
-{
-	return sqldb_fail(&ds->d, what, sqlite3_errcode(ds->d.db));
-}
-
-static int corrupt(struct dstore *ds, const char *what)
-{
-	snprintf(ds->d.err, sizeof(ds->d.err), "%s: %s of the wrong size",
-		 ds->d.name, what);
-	return -EIO;
-}
 
 const char *dstore_error(const struct dstore *ds)
 {
@@ -225,7 +211,7 @@ static int write_by_id(struct dstore *ds, int which, const uint8_t *msg_id,
 	if (sqldb_bind_blob(s, 1, msg_id, DSTORE_MSG_ID_LEN) ||
 	    (sqlite3_bind_parameter_count(s) > 1 &&
 	     sqlite3_bind_int64(s, 2, arg)))
-		ret = bind_fail(ds, what);
+		ret = dstore_bind_fail(ds, what);
 	else
 		ret = sqldb_step_done(&ds->d, s, what);
 	if (!ret)
@@ -245,7 +231,7 @@ int dstore_inbox_put(struct dstore *ds,
 	if (ret)
 		return ret;
 	if (sqldb_bind_blob(s, 1, msg_id, DSTORE_MSG_ID_LEN)) {
-		ret = bind_fail(ds, "look up message");
+		ret = dstore_bind_fail(ds, "look up message");
 		goto out;
 	}
 	ret = sqldb_step_row(&ds->d, s, "look up message");
@@ -255,11 +241,11 @@ int dstore_inbox_put(struct dstore *ds,
 		goto out;
 	s = ds->st[S_IN_ADD];
 	if (sqldb_bind_blob(s, 1, msg_id, DSTORE_MSG_ID_LEN) ||
-	    sqlite3_bind_int64(s, 2, s64(expiry_s)) ||
+	    sqlite3_bind_int64(s, 2, dstore_s64(expiry_s)) ||
 	    sqlite3_bind_int64(s, 3, flags) ||
 	    sqldb_bind_blob(s, 4, payload, len) ||
-	    sqlite3_bind_int64(s, 5, s64(now_ms)))
-		ret = bind_fail(ds, "store message");
+	    sqlite3_bind_int64(s, 5, dstore_s64(now_ms)))
+		ret = dstore_bind_fail(ds, "store message");
 	else
 		ret = sqldb_step_done(&ds->d, s, "store message");
 	sqlite3_clear_bindings(s);	/* the payload is the caller's */
@@ -278,7 +264,7 @@ static int take_rows(struct dstore *ds, sqlite3_stmt *s,
 	while ((ret = sqldb_step_row(&ds->d, s, "read inbox")) > 0) {
 		m.msg_id = sqldb_column_fixed(s, 1, DSTORE_MSG_ID_LEN);
 		if (!m.msg_id) {
-			ret = corrupt(ds, "an inbox message id");
+			ret = dstore_corrupt(ds, "an inbox message id");
 			break;
 		}
 		m.expiry_s = (uint64_t)sqlite3_column_int64(s, 2);
@@ -312,7 +298,7 @@ int dstore_inbox_take(struct dstore *ds, unsigned int max, bool consume,
 			return ret;
 	}
 	if (sqlite3_bind_int64(s, 1, max))
-		n = bind_fail(ds, "read inbox");
+		n = dstore_bind_fail(ds, "read inbox");
 	else
 		n = take_rows(ds, s, cb, ctx, &last);
 	if (!consume)
@@ -325,7 +311,7 @@ int dstore_inbox_take(struct dstore *ds, unsigned int max, bool consume,
 	if (last >= 0) {
 		s = ds->st[S_IN_CONSUME];
 		if (sqlite3_bind_int64(s, 1, last))
-			ret = bind_fail(ds, "consume messages");
+			ret = dstore_bind_fail(ds, "consume messages");
 		else
 			ret = sqldb_step_done(&ds->d, s, "consume messages");
 	}
@@ -341,8 +327,8 @@ int dstore_inbox_expire(struct dstore *ds, uint64_t now_s)
 	ret = sqldb_op_begin(&ds->d);
 	if (ret)
 		return ret;
-	if (sqlite3_bind_int64(s, 1, s64(now_s)))
-		ret = bind_fail(ds, "expire inbox");
+	if (sqlite3_bind_int64(s, 1, dstore_s64(now_s)))
+		ret = dstore_bind_fail(ds, "expire inbox");
 	else
 		ret = sqldb_step_done(&ds->d, s, "expire inbox");
 	if (!ret)
@@ -363,11 +349,11 @@ int dstore_out_add(struct dstore *ds, const uint8_t msg_id[DSTORE_MSG_ID_LEN],
 		return ret;
 	if (sqldb_bind_blob(s, 1, msg_id, DSTORE_MSG_ID_LEN) ||
 	    sqldb_bind_blob(s, 2, token, DSTORE_TOKEN_LEN) ||
-	    sqlite3_bind_int64(s, 3, s64(expiry_s)) ||
+	    sqlite3_bind_int64(s, 3, dstore_s64(expiry_s)) ||
 	    sqlite3_bind_int64(s, 4, flags) ||
 	    sqldb_bind_blob(s, 5, payload, len) ||
-	    sqlite3_bind_int64(s, 6, s64(next_try_ms)))
-		ret = bind_fail(ds, "add to outbox");
+	    sqlite3_bind_int64(s, 6, dstore_s64(next_try_ms)))
+		ret = dstore_bind_fail(ds, "add to outbox");
 	else
 		ret = sqldb_step_done(&ds->d, s, "add to outbox");
 	sqlite3_clear_bindings(s);
@@ -403,7 +389,7 @@ int dstore_out_retry_at(struct dstore *ds,
 			const uint8_t msg_id[DSTORE_MSG_ID_LEN],
 			uint64_t next_try_ms)
 {
-	return out_update(ds, S_OUT_RETRY, msg_id, s64(next_try_ms),
+	return out_update(ds, S_OUT_RETRY, msg_id, dstore_s64(next_try_ms),
 			  "reschedule push");
 }
 
@@ -416,14 +402,14 @@ int dstore_out_due(struct dstore *ds, uint64_t now_ms, unsigned int max,
 
 	if (max > INT32_MAX)
 		max = INT32_MAX;
-	if (sqlite3_bind_int64(s, 1, s64(now_ms)) ||
+	if (sqlite3_bind_int64(s, 1, dstore_s64(now_ms)) ||
 	    sqlite3_bind_int64(s, 2, max))
-		return bind_fail(ds, "read outbox");
+		return dstore_bind_fail(ds, "read outbox");
 	while ((ret = sqldb_step_row(&ds->d, s, "read outbox")) > 0) {
 		o.msg_id = sqldb_column_fixed(s, 0, DSTORE_MSG_ID_LEN);
 		o.token = sqldb_column_fixed(s, 1, DSTORE_TOKEN_LEN);
 		if (!o.msg_id || !o.token) {
-			ret = corrupt(ds, "an outbox id or token");
+			ret = dstore_corrupt(ds, "an outbox id or token");
 			break;
 		}
 		o.expiry_s = (uint64_t)sqlite3_column_int64(s, 2);
@@ -463,7 +449,7 @@ int dstore_get(struct dstore *ds, const char *key, char *val, size_t len)
 	int ret;
 
 	if (sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC))
-		return bind_fail(ds, "read setting");
+		return dstore_bind_fail(ds, "read setting");
 	ret = sqldb_step_row(&ds->d, s, "read setting");
 	if (ret <= 0)
 		return ret ? ret : -ENOENT;
@@ -489,142 +475,8 @@ int dstore_set(struct dstore *ds, const char *key, const char *val)
 		return ret;
 	if (sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_text(s, 2, val, -1, SQLITE_STATIC))
-		ret = bind_fail(ds, "write setting");
+		ret = dstore_bind_fail(ds, "write setting");
 	else
 		ret = sqldb_step_done(&ds->d, s, "write setting");
-	return sqldb_op_end(&ds->d, ret);
-}
-
-/* --- keys ---------------------------------------------------------------- */
-
-static int pk_bind_kind(struct dstore *ds, sqlite3_stmt *s,
-			enum dstore_key_kind kind, const char *what)
-{
-	if (sqlite3_bind_int(s, 1, kind))
-		return bind_fail(ds, what);
-	return 0;
-}
-
-int dstore_key_put(struct dstore *ds, enum dstore_key_kind kind, uint32_t id,
-		   const uint8_t priv[DSTORE_KEY_LEN],
-		   const uint8_t pub[DSTORE_KEY_LEN], uint64_t now_ms)
-{
-	sqlite3_stmt *s = ds->st[S_PK_PUT];
-	int ret;
-
-	ret = sqldb_op_begin(&ds->d);
-	if (ret)
-		return ret;
-	if (sqlite3_bind_int(s, 1, kind) || sqlite3_bind_int64(s, 2, id) ||
-	    sqlite3_bind_blob(s, 3, priv, DSTORE_KEY_LEN, SQLITE_STATIC) ||
-	    sqlite3_bind_blob(s, 4, pub, DSTORE_KEY_LEN, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(s, 5, s64(now_ms)))
-		ret = bind_fail(ds, "store key");
-	else
-		ret = sqldb_step_done(&ds->d, s, "store key");
-	return sqldb_op_end(&ds->d, ret);
-}
-
-static int pk_int(struct dstore *ds, int stmt, enum dstore_key_kind kind,
-		  const char *what, int64_t *out)
-{
-	sqlite3_stmt *s = ds->st[stmt];
-	int ret;
-
-	ret = pk_bind_kind(ds, s, kind, what);
-	if (ret)
-		return ret;
-	ret = sqldb_step_row(&ds->d, s, what);
-	if (ret <= 0)
-		return ret ? ret : corrupt(ds, what);
-	*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return 0;
-}
-
-int dstore_key_next_id(struct dstore *ds, enum dstore_key_kind kind,
-		       uint32_t *id)
-{
-	int64_t v;
-	int ret = pk_int(ds, S_PK_NEXT, kind, "next key id", &v);
-
-	if (ret)
-		return ret;
-	if (v < 1 || v > UINT32_MAX)
-		return -EOVERFLOW;
-	*id = v;
-	return 0;
-}
-
-int dstore_key_count(struct dstore *ds, enum dstore_key_kind kind)
-{
-	int64_t v;
-	int ret = pk_int(ds, S_PK_COUNT, kind, "count keys", &v);
-
-	return ret ? ret : (int)(v > INT32_MAX ? INT32_MAX : v);
-}
-
-int dstore_key_latest(struct dstore *ds, enum dstore_key_kind kind,
-		      struct dkey *k)
-{
-	sqlite3_stmt *s = ds->st[S_PK_LATEST];
-	int ret;
-
-	ret = pk_bind_kind(ds, s, kind, "read key");
-	if (ret)
-		return ret;
-	ret = sqldb_step_row(&ds->d, s, "read key");
-	if (ret <= 0)
-		return ret ? ret : -ENOENT;
-	if (sqlite3_column_bytes(s, 1) != DSTORE_KEY_LEN ||
-	    sqlite3_column_bytes(s, 2) != DSTORE_KEY_LEN) {
-		sqlite3_reset(s);
-		return corrupt(ds, "read key");
-	}
-	k->kind = kind;
-	k->id = (uint32_t)sqlite3_column_int64(s, 0);
-	memcpy(k->priv, sqlite3_column_blob(s, 1), DSTORE_KEY_LEN);
-	memcpy(k->pub, sqlite3_column_blob(s, 2), DSTORE_KEY_LEN);
-	k->created_ms = (uint64_t)sqlite3_column_int64(s, 3);
-	k->published = sqlite3_column_int(s, 4) != 0;
-	sqlite3_reset(s);
-	return 0;
-}
-
-int dstore_key_unpublished(struct dstore *ds, enum dstore_key_kind kind,
-			   unsigned int max, uint32_t *ids,
-			   uint8_t (*pubs)[DSTORE_KEY_LEN])
-{
-	sqlite3_stmt *s = ds->st[S_PK_UNPUB];
-	unsigned int n = 0;
-	int ret;
-
-	if (sqlite3_bind_int(s, 1, kind) || sqlite3_bind_int(s, 2, max))
-		return bind_fail(ds, "read unpublished keys");
-	while ((ret = sqldb_step_row(&ds->d, s, "read unpublished keys")) > 0) {
-		if (sqlite3_column_bytes(s, 1) != DSTORE_KEY_LEN) {
-			sqlite3_reset(s);
-			return corrupt(ds, "read unpublished keys");
-		}
-		ids[n] = (uint32_t)sqlite3_column_int64(s, 0);
-		memcpy(pubs[n], sqlite3_column_blob(s, 1), DSTORE_KEY_LEN);
-		n++;
-	}
-	return ret < 0 ? ret : (int)n;
-}
-
-int dstore_key_published(struct dstore *ds, enum dstore_key_kind kind,
-			 uint32_t upto)
-{
-	sqlite3_stmt *s = ds->st[S_PK_PUBLISHED];
-	int ret;
-
-	ret = sqldb_op_begin(&ds->d);
-	if (ret)
-		return ret;
-	if (sqlite3_bind_int(s, 1, kind) || sqlite3_bind_int64(s, 2, upto))
-		ret = bind_fail(ds, "mark keys published");
-	else
-		ret = sqldb_step_done(&ds->d, s, "mark keys published");
 	return sqldb_op_end(&ds->d, ret);
 }

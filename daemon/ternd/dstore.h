@@ -11,6 +11,8 @@
  *   settings  key/value text: learned heartbeat intervals, the token, ...
  *   prekeys   this device's X25519 private keys for the directory: its
  *             identity key, signed, last-resort and one-time prekeys
+ *   sessions  end-to-end sessions, one row per peer device: the session
+ *             in use and the one before it (daemon/ternd/sess.h)
  *
  * Returns are 0 (or a count, or 1 where said) or a negative errno: -ENOSPC
  * disk full, -EIO another store error (dstore_error() says which).
@@ -158,5 +160,37 @@ int dstore_key_unpublished(struct dstore *ds, enum dstore_key_kind kind,
 /* Mark every key of @kind up to id @upto published. */
 int dstore_key_published(struct dstore *ds, enum dstore_key_kind kind,
 			 uint32_t upto);
+/* The key (@kind, @id), -ENOENT when there is none. */
+int dstore_key_get(struct dstore *ds, enum dstore_key_kind kind, uint32_t id,
+		   struct dkey *k);
+/* Forget a key (a one-time prekey that was used): -ENOENT if absent. */
+int dstore_key_del(struct dstore *ds, enum dstore_key_kind kind, uint32_t id);
+
+/* --- sessions ------------------------------------------------------------ */
+
+#define DSTORE_DEV_LEN		16
+
+struct dsess {
+	char handle[256];		/* the peer's */
+	uint8_t peer_ik[DSTORE_KEY_LEN];
+	uint8_t *state;			/* malloc()ed */
+	size_t state_len;
+	uint8_t *prev;			/* malloc()ed, NULL when none */
+	size_t prev_len;
+	uint64_t updated_ms;
+};
+
+/* The row of @peer_dev into @s (dsess_free() it after): -ENOENT when
+ * there is none.
+ */
+int dstore_sess_get(struct dstore *ds, const uint8_t peer_dev[DSTORE_DEV_LEN],
+		    struct dsess *s);
+void dsess_free(struct dsess *s);
+/* Insert or replace the row of @peer_dev (@s->prev may be NULL). */
+int dstore_sess_put(struct dstore *ds, const uint8_t peer_dev[DSTORE_DEV_LEN],
+		    const struct dsess *s);
+/* Forget the sessions with @peer_dev: -ENOENT if there were none. */
+int dstore_sess_del(struct dstore *ds,
+		    const uint8_t peer_dev[DSTORE_DEV_LEN]);
 
 #endif /* TERN_DSTORE_H */

@@ -510,10 +510,122 @@ TEST_F(ds, keys_unpublished_then_published)
 	EXPECT_TRUE(k.published);
 }
 
+TEST_F(ds, keys_get_and_del)
+{
+	uint8_t want[DSTORE_KEY_LEN];
+	struct dkey k;
+
+	ASSERT_EQ(0, key_put(self->ds, DSTORE_KEY_ONE_TIME, 7, NOW_MS));
+	ASSERT_EQ(0, key_put(self->ds, DSTORE_KEY_LAST_RESORT, 7, NOW_MS + 1));
+	ASSERT_EQ(0, dstore_key_get(self->ds, DSTORE_KEY_LAST_RESORT, 7, &k));
+	EXPECT_EQ(DSTORE_KEY_LAST_RESORT, k.kind);
+	EXPECT_EQ(7, k.id);
+	EXPECT_EQ(NOW_MS + 1, k.created_ms);
+	key_bytes(want, 14);
+	EXPECT_EQ(0, memcmp(want, k.priv, DSTORE_KEY_LEN));
+	EXPECT_EQ(-ENOENT, dstore_key_get(self->ds, DSTORE_KEY_ONE_TIME, 8,
+					  &k));
+	/* A used one-time key goes; the last-resort key of that id stays. */
+	ASSERT_EQ(0, dstore_key_del(self->ds, DSTORE_KEY_ONE_TIME, 7));
+	EXPECT_EQ(-ENOENT, dstore_key_get(self->ds, DSTORE_KEY_ONE_TIME, 7,
+					  &k));
+	EXPECT_EQ(-ENOENT, dstore_key_del(self->ds, DSTORE_KEY_ONE_TIME, 7));
+	EXPECT_EQ(0, dstore_key_get(self->ds, DSTORE_KEY_LAST_RESORT, 7, &k));
+	/* Inside a batch that is rolled back, the key comes back. */
+	ASSERT_EQ(0, dstore_begin(self->ds));
+	ASSERT_EQ(0, dstore_key_del(self->ds, DSTORE_KEY_LAST_RESORT, 7));
+	dstore_rollback(self->ds);
+	EXPECT_EQ(0, dstore_key_get(self->ds, DSTORE_KEY_LAST_RESORT, 7, &k));
+}
+
+/* Session rows: @state and @prev are bytes of value @v, @v + 1. */
+static int sess_put(struct dstore *ds, uint8_t dev, const char *handle,
+		    size_t len, size_t prev_len)
+{
+	uint8_t peer[DSTORE_DEV_LEN], st[64], pv[64];
+	struct dsess s = { 0 };
+
+	memset(peer, dev, sizeof(peer));
+	memset(st, dev, sizeof(st));
+	memset(pv, dev + 1, sizeof(pv));
+	snprintf(s.handle, sizeof(s.handle), "%s", handle);
+	memset(s.peer_ik, dev + 2, sizeof(s.peer_ik));
+	s.state = st;
+	s.state_len = len;
+	s.prev = prev_len ? pv : NULL;
+	s.prev_len = prev_len;
+	s.updated_ms = NOW_MS + dev;
+	return dstore_sess_put(ds, peer, &s);
+}
+
+static int sess_check(struct dstore *ds, uint8_t dev, const char *handle,
+		      size_t len, size_t prev_len)
+{
+	uint8_t peer[DSTORE_DEV_LEN], want[64];
+	struct dsess s;
+	int ret;
+
+	memset(peer, dev, sizeof(peer));
+	ret = dstore_sess_get(ds, peer, &s);
+	if (ret)
+		return ret;
+	ret = -EBADMSG;
+	memset(want, dev, sizeof(want));
+	if (strcmp(s.handle, handle) || s.state_len != len ||
+	    memcmp(s.state, want, len) || s.updated_ms != NOW_MS + dev)
+		goto out;
+	memset(want, dev + 2, DSTORE_KEY_LEN);
+	if (memcmp(s.peer_ik, want, DSTORE_KEY_LEN))
+		goto out;
+	memset(want, dev + 1, sizeof(want));
+	if (prev_len ? (!s.prev || s.prev_len != prev_len ||
+			memcmp(s.prev, want, prev_len)) : s.prev != NULL)
+		goto out;
+	ret = 0;
+out:
+	dsess_free(&s);
+	return ret;
+}
+
+TEST_F(ds, sessions)
+{
+	uint8_t peer[DSTORE_DEV_LEN];
+	struct dsess s;
+
+	memset(peer, 1, sizeof(peer));
+	EXPECT_EQ(-ENOENT, dstore_sess_get(self->ds, peer, &s));
+	EXPECT_EQ(-ENOENT, dstore_sess_del(self->ds, peer));
+	ASSERT_EQ(0, sess_put(self->ds, 1, "alice", 40, 0));
+	ASSERT_EQ(0, sess_put(self->ds, 2, "bob", 64, 33));
+	EXPECT_EQ(0, sess_check(self->ds, 1, "alice", 40, 0));
+	EXPECT_EQ(0, sess_check(self->ds, 2, "bob", 64, 33));
+	/* A put replaces the row: the previous state can go, too. */
+	ASSERT_EQ(0, sess_put(self->ds, 2, "bob", 50, 0));
+	EXPECT_EQ(0, sess_check(self->ds, 2, "bob", 50, 0));
+	ASSERT_EQ(0, sess_put(self->ds, 1, "alice", 12, 64));
+	/* A batch that fails takes its session with it. */
+	ASSERT_EQ(0, dstore_begin(self->ds));
+	ASSERT_EQ(0, sess_put(self->ds, 1, "alice", 20, 0));
+	ASSERT_EQ(0, sess_put(self->ds, 3, "carol", 20, 0));
+	dstore_rollback(self->ds);
+	EXPECT_EQ(0, sess_check(self->ds, 1, "alice", 12, 64));
+	memset(peer, 3, sizeof(peer));
+	EXPECT_EQ(-ENOENT, dstore_sess_get(self->ds, peer, &s));
+	/* What was committed survives a restart. */
+	reopen(_metadata, &self->ds, self->data);
+	EXPECT_EQ(0, sess_check(self->ds, 1, "alice", 12, 64));
+	EXPECT_EQ(0, sess_check(self->ds, 2, "bob", 50, 0));
+	memset(peer, 1, sizeof(peer));
+	ASSERT_EQ(0, dstore_sess_del(self->ds, peer));
+	EXPECT_EQ(-ENOENT, dstore_sess_get(self->ds, peer, &s));
+	EXPECT_EQ(0, sess_check(self->ds, 2, "bob", 50, 0));
+}
+
 /*
  * A store written by the first schema (inbox, outbox and settings, no
- * keys) is upgraded in place when opened: its rows stay, the keys table
- * appears, the version says so.
+ * keys) is upgraded in place when opened, through every version since:
+ * its rows stay, the keys and sessions tables appear, the version says
+ * so.
  */
 TEST(upgrade_from_schema_1)
 {
@@ -561,13 +673,14 @@ TEST(upgrade_from_schema_1)
 	ASSERT_EQ(0, key_put(ds, DSTORE_KEY_ONE_TIME, 1, NOW_MS));
 	ASSERT_EQ(0, dstore_key_next_id(ds, DSTORE_KEY_ONE_TIME, &id));
 	EXPECT_EQ(2, id);
+	ASSERT_EQ(0, sess_put(ds, 1, "upgraded", 10, 0));
 	dstore_close(ds);
 
 	ASSERT_EQ(SQLITE_OK, sqlite3_open(path, &db));
 	ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
 						&st, NULL));
 	ASSERT_EQ(SQLITE_ROW, sqlite3_step(st));
-	EXPECT_EQ(2, sqlite3_column_int(st, 0));
+	EXPECT_EQ(3, sqlite3_column_int(st, 0));
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	scratch_remove(dir);

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the parts of ternd's store share (dstore.c: the schema, opening,
+ * inbox, outbox and settings; dstore_keys.c; dstore_sess.c): the
+ * prepared statements, whose SQL is in dstore.c beside the schema, and
+ * the helpers every part uses. Not for use outside dstore*.c.
+ */
+#ifndef TERN_DSTORE_INT_H
+#define TERN_DSTORE_INT_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dstore.h"
+#include "sqldb.h"
+
+enum {
+	S_IN_EXISTS,
+	S_IN_ADD,
+	S_IN_NEW,
+	S_IN_CONSUME,
+	S_IN_EXPIRE,
+	S_OUT_ADD,
+	S_OUT_ACKED,
+	S_OUT_FAILED,
+	S_OUT_RETRY,
+	S_OUT_DUE,
+	S_OUT_PENDING,
+	S_GET,
+	S_SET,
+	S_PK_PUT,
+	S_PK_NEXT,
+	S_PK_UNPUB,
+	S_PK_PUBLISHED,
+	S_PK_LATEST,
+	S_PK_COUNT,
+	S_PK_GET,
+	S_PK_DEL,
+	S_SS_GET,
+	S_SS_PUT,
+	S_SS_DEL,
+	S_COUNT,
+};
+
+struct dstore {
+	struct sqldb d;
+	sqlite3_stmt *st[S_COUNT];
+};
+
+static inline int64_t dstore_s64(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+static inline int dstore_bind_fail(struct dstore *ds, const char *what)
+{
+	return sqldb_fail(&ds->d, what, sqlite3_errcode(ds->d.db));
+}
+
+/* A column that does not hold what the schema says: -EIO. */
+static inline int dstore_corrupt(struct dstore *ds, const char *what)
+{
+	snprintf(ds->d.err, sizeof(ds->d.err), "%s: %s of the wrong size",
+		 ds->d.name, what);
+	return -EIO;
+}
+
+#endif /* TERN_DSTORE_INT_H */
