@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "b64.h"
+#include "claim.h"
 #include "client.h"
 #include "dirjson.h"
 #include "entry.h"
@@ -178,6 +179,43 @@ int dirc_lookup(void *curl, const char *url, const char *ca,
 		return ret;
 	ret = lookup_verify(a.buf, a.len, handle, pins, seen, now_ms, r, err,
 			    errlen);
+	dirc_answer_free(&a);
+	return ret;
+}
+
+int dirc_claim(void *curl, const char *url, const char *ca,
+	       EVP_PKEY *device_key, const char *claimer,
+	       const uint8_t claimer_device[ENTRY_ID_LEN], const char *handle,
+	       const struct lookup_result *lr, uint64_t now_ms,
+	       bool (*cancel)(void *arg), void *arg, struct claim_result *out,
+	       char *err, size_t errlen)
+{
+	struct dirc_answer a;
+	char *body = NULL;
+	json_t *p = NULL;
+	int ret;
+
+	if (now_ms > INT64_MAX) {
+		snprintf(err, errlen, "timestamp %llu out of range",
+			 (unsigned long long)now_ms);
+		return -EINVAL;
+	}
+	p = json_pack("{s:s, s:s, s:s, s:o, s:I}", "op", "claim",
+		      "handle", handle, "claimer", claimer,
+		      "claimer_device", dirjson_device_id(claimer_device),
+		      "timestamp_ms", (json_int_t)now_ms);
+	body = p ? dirc_envelope(device_key, p) : NULL;
+	json_decref(p);
+	if (!body) {
+		snprintf(err, errlen, "cannot sign the claim");
+		return -ENOMEM;
+	}
+	ret = dirc_request(curl, url, ca, "POST", "/v1/claim", body,
+			   strlen(body), cancel, arg, &a, err, errlen);
+	free(body);
+	if (ret)
+		return ret;
+	ret = claim_verify(a.buf, a.len, handle, lr, out, err, errlen);
 	dirc_answer_free(&a);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <jansson.h>
 
+#include "claim.h"
 #include "lookup.h"
 
 #define DIRC_MAX_ANSWER		(1024 * 1024)
@@ -54,6 +55,20 @@ int dirc_lookup(void *curl, const char *url, const char *ca,
 		const struct kt_sth *seen, uint64_t now_ms,
 		bool (*cancel)(void *arg), void *arg, struct lookup_result *r,
 		char *err, size_t errlen);
+
+/*
+ * POST /v1/claim for @handle's prekeys, signed by @device_key (the Ed25519
+ * identity key of the claimer's device @claimer_device of account
+ * @claimer), timestamped @now_ms, and check the answer with claim_verify()
+ * against @lr. Errors as dirc_request() (negative errno, @err says why,
+ * e.g. the directory's "rate-limited") and as claim_verify().
+ */
+int dirc_claim(void *curl, const char *url, const char *ca,
+	       EVP_PKEY *device_key, const char *claimer,
+	       const uint8_t claimer_device[ENTRY_ID_LEN], const char *handle,
+	       const struct lookup_result *lr, uint64_t now_ms,
+	       bool (*cancel)(void *arg), void *arg, struct claim_result *out,
+	       char *err, size_t errlen);
 
 /* The pinned keys, as tern-directoryd --show-keys prints them. */
 int dirc_pins(const char *head_b64, const char *vrf_b64, uint64_t max_age_ms,
