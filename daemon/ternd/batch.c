@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 
+#include "chat.h"
 #include "dstore.h"
 #include "ternd.h"
 
@@ -80,6 +81,7 @@ int td_flush_now(struct ternd *td)
 		       dstore_error(td->ds));
 		td->n_dack = 0;
 		td->inbox_new = 0;
+		chat_rolled_back(td);
 		if (td->t && td->t->rollback)
 			td->t->rollback(td);
 		if (td->batch_rx && (td->state == TD_HELLO ||
@@ -92,6 +94,7 @@ int td_flush_now(struct ternd *td)
 	inbox_committed(td);
 	if (td->t && td->t->committed)
 		td->t->committed(td);
+	chat_committed(td);
 	return 0;
 }
 

@@ -13,8 +13,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <linux/tern.h>
 #include <openssl/rand.h>
@@ -23,6 +21,7 @@
 #include "dstore.h"
 #include "tdir.h"
 #include "ternd.h"
+#include "unixsock.h"
 
 #define CTL_BACKLOG	16
 #define CTL_MAX_CLIENTS	64
@@ -326,6 +325,11 @@ static void do_recv(struct ctl_client *c, const Tern__CtlRecv *q)
 {
 	struct ternd *td = c->td;
 
+	if (td->chat) {
+		cl_error(c, -EBUSY,
+			 "messaging is on (--directory): ternd reads the inbox itself; use the client API (ternctl send, history, watch)");
+		return;
+	}
 	/* Nothing of an open batch is consumed with the messages. */
 	td_flush_now(td);
 	c->recv = true;
@@ -699,55 +703,18 @@ static void ctl_accept(struct ev_fd *ev, uint32_t events)
 
 int ctl_open(struct ternd *td, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = td->conf.socket;
-	mode_t old;
-	int fd, probe;
+	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path %s is too long", path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(sa.sun_path, path);
-	/* A socket file left by a ternd that died: remove it, unless
-	 * someone still answers on it.
-	 */
-	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (probe >= 0) {
-		if (!connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
-			close(probe);
-			snprintf(err, errlen, "%s: another ternd answers there",
-				 path);
-			return -EADDRINUSE;
-		}
-		close(probe);
-	}
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -errno;
-	}
-	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int e = errno;
-
-		umask(old);
-		snprintf(err, errlen, "bind %s: %s", path, strerror(e));
-		close(fd);
-		return -e;
-	}
-	umask(old);
-	chmod(path, 0600);
+	fd = unixsock_listen(td->conf.socket, SOCK_SEQPACKET, CTL_BACKLOG,
+			     err, errlen);
+	if (fd < 0)
+		return fd;
 	td->ctl_ev.fn = ctl_accept;
-	if (listen(fd, CTL_BACKLOG) ||
-	    ev_fd_add(td->loop, &td->ctl_ev, fd, EPOLLIN)) {
-		int e = errno;
-
-		snprintf(err, errlen, "listen %s: %s", path, strerror(e));
+	if (ev_fd_add(td->loop, &td->ctl_ev, fd, EPOLLIN)) {
+		snprintf(err, errlen, "the event loop: %s", strerror(errno));
 		close(fd);
-		unlink(path);
-		return -e;
+		unlink(td->conf.socket);
+		return -ENOMEM;
 	}
 	td->ctl_fd = fd;
 	return 0;

@@ -22,6 +22,7 @@
 #include "dirjson.h"
 #include "dstore.h"
 #include "hex.h"
+#include "chat.h"
 #include "tdir.h"
 #include "ternd.h"
 
@@ -299,6 +300,7 @@ static void enroll_done(struct ternd *td, struct dirw_job *base,
 			 td->conf.handle, hex);
 		td_setting_set(td, ENROLLED_KEY, d->enrolled);
 		d->state = TDIR_REGISTERED;
+		chat_kick(td);
 		d->error[0] = '\0';
 		backoff_reset(&d->bo);
 		td_log(td, TD_INFO, "directory: %s %s, this device in it (seq %llu)",
@@ -612,6 +614,7 @@ int tdir_start(struct ternd *td, char *err, size_t errlen)
 	d->state = TDIR_WAITING;
 	if (td->have_token && enrolled_now(td)) {
 		d->state = TDIR_REGISTERED;
+		chat_kick(td);
 		check_now(td);
 	} else {
 		tdir_token(td);

@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "claim.h"
 #include "client.h"
 #include "ident.h"
 #include "tdir.h"
@@ -85,6 +86,17 @@ int dirw_lookup(struct dirw *w, const char *handle, struct lookup_result *r,
 	}
 	pthread_mutex_unlock(&w->mu);
 	return 0;
+}
+
+int dirw_claim(struct dirw *w, const char *handle,
+	       const struct lookup_result *lr, struct claim_result *out,
+	       char *err, size_t errlen)
+{
+	const struct td_conf *c = &w->td->conf;
+
+	return dirc_claim(w->curl, c->dir_url, c->dir_ca, w->dkey, c->handle,
+			  w->td->device_id, handle, lr, ev_wall_ms(),
+			  dirw_cancelled, w, out, err, errlen);
 }
 
 int dirw_change(struct dirw *w, const char *method, const char *path,

@@ -13,7 +13,7 @@
 
 #include "dstore_int.h"
 
-#define DSTORE_SCHEMA_VERSION	3
+#define DSTORE_SCHEMA_VERSION	4
 
 enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 
@@ -43,6 +43,49 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 	" updated_ms INTEGER NOT NULL" \
 	") WITHOUT ROWID;"
 
+/*
+ * The conversations (dstore_chat.c): every message sent and received, its
+ * Content as it went or came. rev orders changes: each insert or change
+ * takes the next one, so a client resumes a stream of changes where it
+ * left off. The triggers keep an outgoing message's state in step with
+ * its pushes in the outbox: acked all, it is sent; one nacked for good,
+ * it failed. round counts the times a message was queued again (a reset
+ * notice): each round's pushes have ids of their own.
+ */
+#define CHAT_REV "(SELECT coalesce(max(rev), 0) + 1 FROM chat)"
+#define CHAT_TABLE \
+	"CREATE TABLE chat (" \
+	" seq INTEGER PRIMARY KEY," \
+	" msg_id BLOB NOT NULL CHECK (length(msg_id) = 16)," \
+	" peer TEXT NOT NULL," \
+	" outgoing INTEGER NOT NULL CHECK (outgoing IN (0, 1))," \
+	" sender_dev BLOB CHECK (sender_dev IS NULL OR length(sender_dev) = 16)," \
+	" body BLOB NOT NULL," \
+	" sent_ms INTEGER NOT NULL," \
+	" at_ms INTEGER NOT NULL," \
+	" state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 4)," \
+	" pushes_left INTEGER NOT NULL DEFAULT 0," \
+	" round INTEGER NOT NULL DEFAULT 0," \
+	" error TEXT," \
+	" rev INTEGER NOT NULL," \
+	" UNIQUE (peer, outgoing, msg_id)" \
+	");" \
+	"CREATE INDEX chat_rev ON chat (rev);" \
+	"CREATE INDEX chat_peer ON chat (peer, seq);" \
+	"CREATE INDEX chat_queued ON chat (seq) WHERE outgoing = 1 AND state = 0;" \
+	"CREATE TRIGGER outbox_acked AFTER DELETE ON outbox" \
+	" WHEN old.msg_seq IS NOT NULL AND old.state = 0 BEGIN" \
+	" UPDATE chat SET pushes_left = pushes_left - 1," \
+	"  state = CASE WHEN pushes_left = 1 AND state = 1 THEN 2 ELSE state END," \
+	"  rev = " CHAT_REV " WHERE seq = old.msg_seq;" \
+	" END;" \
+	"CREATE TRIGGER outbox_failed AFTER UPDATE OF state ON outbox" \
+	" WHEN new.state = 2 AND new.msg_seq IS NOT NULL BEGIN" \
+	" UPDATE chat SET state = 3," \
+	"  error = 'the gateway refused a push (' || new.nack_reason || ')'," \
+	"  rev = " CHAT_REV " WHERE seq = new.msg_seq AND state != 3;" \
+	" END;"
+
 static const char schema[] =
 	"CREATE TABLE inbox ("
 	" seq INTEGER PRIMARY KEY,"
@@ -66,7 +109,8 @@ static const char schema[] =
 	" next_try_ms INTEGER NOT NULL,"
 	" state INTEGER NOT NULL DEFAULT 0"
 	"  CHECK (state IN (0, 1, 2)),"	/* pending, acked, failed */
-	" nack_reason INTEGER"
+	" nack_reason INTEGER,"
+	" msg_seq INTEGER"		/* the chat row it carries, or NULL */
 	");"
 	"CREATE INDEX outbox_due ON outbox (next_try_ms) WHERE state = 0;"
 	"CREATE TABLE settings ("
@@ -74,13 +118,18 @@ static const char schema[] =
 	" value TEXT NOT NULL"
 	") WITHOUT ROWID;"
 	PREKEYS_TABLE
-	SESSIONS_TABLE;
+	SESSIONS_TABLE
+	CHAT_TABLE;
 
 /* upgrade[v - 1] takes a store of version v to v + 1. */
 static const char *const upgrade[] = {
 	PREKEYS_TABLE,
 	SESSIONS_TABLE,
+	"ALTER TABLE outbox ADD COLUMN msg_seq INTEGER;" CHAT_TABLE,
 };
+
+#define CHAT_COLS "seq, msg_id, peer, outgoing, sender_dev, body, sent_ms," \
+	" at_ms, state, pushes_left, error, rev, round"
 
 static const char *const sql[S_COUNT] = {
 	[S_IN_EXISTS] = "SELECT 1 FROM inbox WHERE msg_id = ?1",
@@ -94,8 +143,8 @@ static const char *const sql[S_COUNT] = {
 	[S_IN_EXPIRE] = "DELETE FROM inbox"
 		" WHERE consumed != 0 AND expiry_s < ?1",
 	[S_OUT_ADD] = "INSERT INTO outbox"
-		" (msg_id, token, expiry_s, flags, payload, next_try_ms)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		" (msg_id, token, expiry_s, flags, payload, next_try_ms, msg_seq)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 		" ON CONFLICT (msg_id) DO NOTHING",
 	[S_OUT_ACKED] = "DELETE FROM outbox WHERE msg_id = ?1",
 	[S_OUT_FAILED] = "UPDATE outbox SET state = 2, nack_reason = ?2"
@@ -133,6 +182,22 @@ static const char *const sql[S_COUNT] = {
 		" prev_state = excluded.prev_state,"
 		" updated_ms = excluded.updated_ms",
 	[S_SS_DEL] = "DELETE FROM sessions WHERE peer_dev = ?1",
+	[S_CH_ADD] = "INSERT INTO chat (msg_id, peer, outgoing, sender_dev,"
+		" body, sent_ms, at_ms, state, rev) VALUES (?1, ?2, ?3, ?4, ?5,"
+		" ?6, ?7, ?8, " CHAT_REV ")"
+		" ON CONFLICT (peer, outgoing, msg_id) DO NOTHING",
+	[S_CH_STATE] = "UPDATE chat SET state = ?2, pushes_left = ?3,"
+		" error = ?4, rev = " CHAT_REV " WHERE seq = ?1",
+	[S_CH_REQUEUE] = "UPDATE chat SET state = 0, pushes_left = 0,"
+		" error = NULL, round = round + 1, rev = " CHAT_REV
+		" WHERE seq = ?1 AND outgoing = 1",
+	[S_CH_QUEUED] = "SELECT " CHAT_COLS " FROM chat"
+		" WHERE outgoing = 1 AND state = 0 ORDER BY seq LIMIT 1",
+	[S_CH_SINCE] = "SELECT " CHAT_COLS " FROM chat WHERE rev > ?1"
+		" ORDER BY rev LIMIT ?2",
+	[S_CH_PEER] = "SELECT * FROM (SELECT " CHAT_COLS " FROM chat"
+		" WHERE peer = ?1 ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+	[S_CH_REV] = "SELECT coalesce(max(rev), 0) FROM chat",
 };
 
 const char *dstore_error(const struct dstore *ds)
@@ -341,6 +406,16 @@ int dstore_out_add(struct dstore *ds, const uint8_t msg_id[DSTORE_MSG_ID_LEN],
 		   uint32_t flags, const void *payload, size_t len,
 		   uint64_t next_try_ms)
 {
+	return dstore_out_add_chat(ds, msg_id, token, expiry_s, flags, payload,
+				   len, next_try_ms, 0);
+}
+
+int dstore_out_add_chat(struct dstore *ds,
+			const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+			const uint8_t token[DSTORE_TOKEN_LEN],
+			uint64_t expiry_s, uint32_t flags, const void *payload,
+			size_t len, uint64_t next_try_ms, int64_t chat_seq)
+{
 	sqlite3_stmt *s = ds->st[S_OUT_ADD];
 	int ret;
 
@@ -352,7 +427,9 @@ int dstore_out_add(struct dstore *ds, const uint8_t msg_id[DSTORE_MSG_ID_LEN],
 	    sqlite3_bind_int64(s, 3, dstore_s64(expiry_s)) ||
 	    sqlite3_bind_int64(s, 4, flags) ||
 	    sqldb_bind_blob(s, 5, payload, len) ||
-	    sqlite3_bind_int64(s, 6, dstore_s64(next_try_ms)))
+	    sqlite3_bind_int64(s, 6, dstore_s64(next_try_ms)) ||
+	    (chat_seq > 0 ? sqlite3_bind_int64(s, 7, chat_seq) :
+			    sqlite3_bind_null(s, 7)))
 		ret = dstore_bind_fail(ds, "add to outbox");
 	else
 		ret = sqldb_step_done(&ds->d, s, "add to outbox");

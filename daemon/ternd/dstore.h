@@ -13,6 +13,8 @@
  *             identity key, signed, last-resort and one-time prekeys
  *   sessions  end-to-end sessions, one row per peer device: the session
  *             in use and the one before it (daemon/ternd/sess.h)
+ *   chat      the conversations: every message sent and received, in
+ *             clear (Content), with its state; rev numbers the changes
  *
  * Returns are 0 (or a count, or 1 where said) or a negative errno: -ENOSPC
  * disk full, -EIO another store error (dstore_error() says which).
@@ -81,6 +83,15 @@ int dstore_out_add(struct dstore *ds, const uint8_t msg_id[DSTORE_MSG_ID_LEN],
 		   const uint8_t token[DSTORE_TOKEN_LEN], uint64_t expiry_s,
 		   uint32_t flags, const void *payload, size_t len,
 		   uint64_t next_try_ms);
+/* The same, for a push that carries chat message @chat_seq: the chat
+ * row's state follows the push's (acked: sent once all its pushes are;
+ * failed).
+ */
+int dstore_out_add_chat(struct dstore *ds,
+			const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+			const uint8_t token[DSTORE_TOKEN_LEN],
+			uint64_t expiry_s, uint32_t flags, const void *payload,
+			size_t len, uint64_t next_try_ms, int64_t chat_seq);
 /* The gateway acked: delete the row. -ENOENT if there is none. */
 int dstore_out_acked(struct dstore *ds,
 		     const uint8_t msg_id[DSTORE_MSG_ID_LEN]);
@@ -192,5 +203,55 @@ int dstore_sess_put(struct dstore *ds, const uint8_t peer_dev[DSTORE_DEV_LEN],
 /* Forget the sessions with @peer_dev: -ENOENT if there were none. */
 int dstore_sess_del(struct dstore *ds,
 		    const uint8_t peer_dev[DSTORE_DEV_LEN]);
+
+/* --- chat ---------------------------------------------------------------- */
+
+enum dchat_state {
+	DCHAT_QUEUED,		/* outgoing, stored, not yet encrypted */
+	DCHAT_SENDING,		/* its pushes are in the outbox */
+	DCHAT_SENT,		/* the gateway took every push */
+	DCHAT_FAILED,		/* see error */
+	DCHAT_RECEIVED,		/* incoming */
+};
+
+struct dchat {
+	int64_t seq;
+	const uint8_t *msg_id;		/* DSTORE_MSG_ID_LEN */
+	const char *peer;		/* the conversation's other handle */
+	bool outgoing;
+	const uint8_t *sender_dev;	/* incoming: DSTORE_DEV_LEN; or NULL */
+	const void *body;		/* the Content */
+	size_t len;
+	uint64_t sent_ms, at_ms;
+	enum dchat_state state;
+	unsigned int pushes_left;
+	const char *error;		/* NULL: none */
+	uint64_t rev;
+	uint32_t round;			/* times queued again */
+};
+
+/* Add @m (its seq, rev, pushes_left and error are ignored): 0 with its
+ * seq in *@seq, or 1 when (peer, outgoing, msg_id) is there already.
+ */
+int dstore_chat_add(struct dstore *ds, const struct dchat *m, int64_t *seq);
+/* Set the state of row @seq; @error may be NULL. */
+int dstore_chat_state(struct dstore *ds, int64_t seq, enum dchat_state state,
+		      unsigned int pushes_left, const char *error);
+/* Queue outgoing row @seq again, in a new round: -ENOENT if none. */
+int dstore_chat_requeue(struct dstore *ds, int64_t seq);
+/* The oldest queued outgoing message to @cb: 1 passed, 0 none. */
+int dstore_chat_queued(struct dstore *ds,
+		       int (*cb)(void *ctx, const struct dchat *m), void *ctx);
+/* Rows changed after @rev, in the order of their changes, at most @max;
+ * @cb as for dstore_inbox_take(). Returns how many were passed.
+ */
+int dstore_chat_since(struct dstore *ds, uint64_t rev, unsigned int max,
+		      int (*cb)(void *ctx, const struct dchat *m), void *ctx);
+/* The last @max messages with @peer, oldest first. */
+int dstore_chat_history(struct dstore *ds, const char *peer, unsigned int max,
+			int (*cb)(void *ctx, const struct dchat *m),
+			void *ctx);
+/* The newest rev (0: no message yet). */
+int dstore_chat_rev(struct dstore *ds, uint64_t *rev);
 
 #endif /* TERN_DSTORE_H */

@@ -40,6 +40,13 @@ enum {
 	S_SS_GET,
 	S_SS_PUT,
 	S_SS_DEL,
+	S_CH_ADD,
+	S_CH_STATE,
+	S_CH_REQUEUE,
+	S_CH_QUEUED,
+	S_CH_SINCE,
+	S_CH_PEER,
+	S_CH_REV,
 	S_COUNT,
 };
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * End-to-end envelopes and stored sessions (daemon/proto/e2e.proto,
- * Documentation/messaging.rst): encoding, and decoding that checks every
- * field and names the first one that is wrong.
+ * End-to-end envelopes, stored sessions and sealed contents
+ * (daemon/proto/e2e.proto, Documentation/messaging.rst): encoding, and
+ * decoding that checks every field and names the first one that is wrong.
  */
 #ifndef TERND_E2EMSG_H
 #define TERND_E2EMSG_H
@@ -17,6 +17,9 @@
 #define E2EMSG_VERSION		1
 /* The largest ratchet message: a padded plaintext of PAD_MAX bytes. */
 #define E2EMSG_RATCHET_MAX	(31744 + RATCHET_OVERHEAD)
+/* A sealed content's envelope: the ratchet message and room for the rest. */
+#define E2EMSG_SEALED_ENVELOPE_MAX	(E2EMSG_RATCHET_MAX + 512)
+#define E2EMSG_DEVICE_ID_LEN	16	/* the directory's ENTRY_ID_LEN */
 
 struct e2e_prekey_info {
 	uint8_t identity_x25519[E2E_KEY_LEN];
@@ -45,6 +48,32 @@ int e2emsg_envelope_parse(const uint8_t *buf, size_t len,
 			  struct e2e_envelope *e, void **keep,
 			  const char **why);
 void e2emsg_free(void *keep);
+
+/* What a sealed message holds (daemon/e2e/seal.h seals it): who sent it. */
+struct e2e_sealed_content {
+	char handle[256];		/* a valid handle, NUL-terminated */
+	uint8_t device[E2EMSG_DEVICE_ID_LEN];
+	const uint8_t *envelope;	/* an Envelope, into the decoded buffer */
+	size_t envelope_len;
+};
+
+/* Encode: a malloc()ed buffer in *@out, its length in *@len. */
+int e2emsg_sealed_pack(const char *handle,
+		       const uint8_t device[E2EMSG_DEVICE_ID_LEN],
+		       const uint8_t *env, size_t envlen, uint8_t **out,
+		       size_t *len);
+/*
+ * Decode @len bytes of @buf (what seal_open() gave). On success @c's
+ * envelope points into the unpacked message kept in *@keep (free it with
+ * e2emsg_free()); the envelope itself is still to be parsed
+ * (e2emsg_envelope_parse()). On failure -EBADMSG with *@why naming what
+ * was wrong: the version, a handle that is not valid (handle.h), a device
+ * id that is not 16 bytes, an envelope empty or longer than
+ * E2EMSG_SEALED_ENVELOPE_MAX.
+ */
+int e2emsg_sealed_parse(const uint8_t *buf, size_t len,
+			struct e2e_sealed_content *c, void **keep,
+			const char **why);
 
 /* A session and its associated data, for the store. */
 int e2emsg_session_pack(const struct ratchet *r,

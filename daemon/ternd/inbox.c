@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chat.h"
 #include "dstore.h"
 #include "ternd.h"
 
@@ -85,6 +86,7 @@ void inbox_committed(struct ternd *td)
 	if (td->inbox_new) {
 		td->inbox_new = 0;
 		ctl_inbox_ready(td);
+		chat_kick(td);
 	}
 }
 

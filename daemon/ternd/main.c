@@ -32,6 +32,7 @@
 #include "ident.h"
 #include "tdir.h"
 #include "tls.h"
+#include "chat.h"
 #include "ternd.h"
 
 #define HB_FIXED_MIN_MS		1000
@@ -66,7 +67,7 @@ enum {
 	O_HEARTBEAT, O_ACK_TIMEOUT, O_RECONNECT_MAX, O_PUSH_PRIORITY, O_PUSH_MARK,
 	O_DIR_URL, O_DIR_CA, O_HEAD_KEY, O_VRF_KEY, O_HANDLE, O_INVITE,
 	O_EMAIL_CODE, O_MAX_HEAD_AGE, O_LOOKUP_CACHE, O_PREKEYS,
-	O_DIR_CHECK,
+	O_DIR_CHECK, O_API_SOCKET,
 };
 
 static const struct option opts[] = {
@@ -76,6 +77,7 @@ static const struct option opts[] = {
 	{ "gateway-name", required_argument, NULL, O_GATEWAY_NAME },
 	{ "data", required_argument, NULL, O_DATA },
 	{ "socket", required_argument, NULL, O_SOCKET },
+	{ "api-socket", required_argument, NULL, O_API_SOCKET },
 	{ "transport", required_argument, NULL, O_TRANSPORT },
 	{ "heartbeat", required_argument, NULL, O_HEARTBEAT },
 	{ "ack-timeout", required_argument, NULL, O_ACK_TIMEOUT },
@@ -113,6 +115,9 @@ static void usage(FILE *f)
 "      --gateway-name NAME    name its certificate must carry [HOST]\n"
 "      --data DIR             keys and store [" TERND_DATA_DEFAULT "]\n"
 "      --socket PATH          control socket [DIR/" TERND_SOCKET_NAME "]\n"
+"      --api-socket PATH      the client API's socket, with --directory\n"
+"                             [the control socket's directory/"
+TERND_API_SOCKET_NAME "]\n"
 "      --transport MODE       kernel, user or auto [auto]\n"
 "      --heartbeat MS         fixed heartbeat interval [learned]\n"
 "      --ack-timeout MS       first push retry [10000]\n"
@@ -209,6 +214,8 @@ static int apply(struct td_conf *c, int id, const char *val)
 		return set_str(&c->data, val);
 	case O_SOCKET:
 		return set_str(&c->socket, val);
+	case O_API_SOCKET:
+		return set_str(&c->api_socket, val);
 	case O_TRANSPORT:
 		if (!strcmp(val, "kernel"))
 			c->transport = TD_T_KERNEL;
@@ -291,6 +298,7 @@ static void conf_free(struct td_conf *c)
 	free(c->gateway_name);
 	free(c->data);
 	free(c->socket);
+	free(c->api_socket);
 	free(c->dir_url);
 	free(c->dir_ca);
 	free(c->head_key);
@@ -611,6 +619,18 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (!td.conf.api_socket) {
+		const char *slash = strrchr(td.conf.socket, '/');
+		int n = slash ? (int)(slash - td.conf.socket) : 1;
+
+		snprintf(err, sizeof(err), "%.*s/%s", n,
+			 slash ? td.conf.socket : ".", TERND_API_SOCKET_NAME);
+		if (set_str(&td.conf.api_socket, err)) {
+			conf_free(&td.conf);
+			return 1;
+		}
+	}
+
 	ret = mkdirs(td.conf.data);
 	if (ret) {
 		fprintf(stderr, "ternd: %s: %s\n", td.conf.data, strerror(-ret));
@@ -655,6 +675,15 @@ int main(int argc, char **argv)
 		evloop_run_once(td.loop, 0);
 		goto out_transport;
 	}
+	ret = chat_start(&td, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "ternd: messaging: %s\n", err);
+		tdir_stop(&td);
+		link_stop(&td);
+		ctl_close(&td);
+		evloop_run_once(td.loop, 0);
+		goto out_transport;
+	}
 
 	ret = evloop_run(td.loop);
 	if (ret)
@@ -667,7 +696,9 @@ int main(int argc, char **argv)
 	 * transport leaves it in tern.ko for the next ternd.
 	 */
 	td_flush_now(&td);
+	chat_stop(&td);
 	tdir_stop(&td);
+	chat_free(&td);
 	link_stop(&td);
 	ctl_close(&td);
 	evloop_run_once(td.loop, 0);	/* after-callbacks: frees, flushes */

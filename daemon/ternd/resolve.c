@@ -17,6 +17,9 @@
 #include "tdir.h"
 #include "ternd.h"
 
+static void cache_put(struct td_dir *d, const char *handle,
+		      const struct tdir_cached *v);
+
 struct resolve_job {
 	struct dirw_job base;
 	struct resolve_job *next;	/* td_dir.lookups */
@@ -50,6 +53,24 @@ static void summarise(const struct lookup_result *r, struct tdir_cached *v)
 		if (r->signed_prekey[i].set)
 			v->spk_id[i] = r->signed_prekey[i].id;
 	v->head = r->head;
+}
+
+const struct tdir_cached *tdir_cache_get(struct td_dir *d,
+					 const char *handle,
+					 uint64_t max_age_ms)
+{
+	const struct tdir_cached *c = cache_find(d, handle);
+
+	return c && ev_now_ms() - c->at_ms < max_age_ms ? c : NULL;
+}
+
+void tdir_cache_put(struct td_dir *d, const char *handle,
+		    const struct lookup_result *r)
+{
+	struct tdir_cached v;
+
+	summarise(r, &v);
+	cache_put(d, handle, &v);
 }
 
 static void cache_put(struct td_dir *d, const char *handle,

@@ -116,6 +116,13 @@ int dirw_change(struct dirw *w, const char *method, const char *path,
 		json_t *payload, bool device, json_t **answer, long *status,
 		char *err, size_t errlen);
 const uint8_t *dirw_account_pub(struct dirw *w);
+/* Claim prekeys of @handle's devices (dirc_claim()), checked against
+ * @lr, a verified lookup of it; signed by this device's key.
+ */
+struct claim_result;
+int dirw_claim(struct dirw *w, const char *handle,
+	       const struct lookup_result *lr, struct claim_result *out,
+	       char *err, size_t errlen);
 
 /* In the loop: the newest head, when the worker saw a newer one since the
  * last call (1), else 0.
@@ -169,6 +176,13 @@ void tdir_note_head(struct ternd *td);
  */
 int resolve_start(struct ternd *td, struct ctl_client *c,
 		  const char *handle, bool fresh);
+/* The cached entry of @handle verified less than @max_age_ms ago. */
+const struct tdir_cached *tdir_cache_get(struct td_dir *d,
+					 const char *handle,
+					 uint64_t max_age_ms);
+/* Cache what a verified lookup of @handle found. */
+void tdir_cache_put(struct td_dir *d, const char *handle,
+		    const struct lookup_result *r);
 /* The client is gone: its lookup's answer goes nowhere. */
 void resolve_forget(struct ternd *td, struct ctl_client *c);
 void resolve_cache_free(struct td_dir *d);

@@ -30,11 +30,13 @@
 struct dstore;
 struct ctl_client;
 struct td_dir;
+struct td_chat;
 struct Tern__CtlLookupReply;
 
 #define TERND_OWNER_TAG		"ternd"
 #define TERND_DATA_DEFAULT	"/var/lib/ternd"
 #define TERND_SOCKET_NAME	"ternd.sock"
+#define TERND_API_SOCKET_NAME	"ternd-api.sock"
 #define TERND_DEVICE_KEY	"device.key"
 #define TERND_ACCOUNT_KEY	"account.key"
 #define TERND_LOCK		"ternd.lock"
@@ -74,6 +76,7 @@ struct td_conf {
 	char *gateway_name;		/* default: the host of gateway */
 	char *data;
 	char *socket;
+	char *api_socket;		/* the client API (chat.h) */
 	enum td_tmode transport;
 	uint32_t heartbeat_ms;		/* 0: learn */
 	uint32_t ack_timeout_ms;
@@ -180,6 +183,8 @@ struct ternd {
 	struct ctl_client *clients;
 
 	struct td_dir *dir;		/* NULL: no directory */
+	struct td_chat *chat;		/* messaging; NULL without dir */
+	struct ev_after chat_after;	/* runs its pumps */
 
 	int sig_fd;
 	struct ev_fd sig_ev;

@@ -25,10 +25,18 @@
  * Safety numbers: safety_half() of each party and safety_number(), both
  * ways round, must be the vector's digits exactly.
  *
+ * Sealed sender (Documentation/messaging.rst): seal_wrap() of each
+ * "sealed" vector's inner bytes to its recipient with its ephemeral key
+ * must be its sealed bytes exactly, and seal_open() of those bytes with
+ * the recipient's key must give the inner bytes back. Every "sealed_bad"
+ * one must be refused as the vector says, for the same reason: "short"
+ * and "version" -EINVAL, "low-order" and "forged" -EBADMSG (told apart by
+ * seal_open()'s reason).
+ *
  * KTAP: one result per key agreement and session vector, and on failure a
  * diagnostic naming the first event that differs; one result for each of
- * the groups padding, unpad_bad, unpad_ok and safety, naming the first
- * vector that differs.
+ * the groups padding, unpad_bad, unpad_ok, safety, sealed and sealed_bad,
+ * naming the first vector that differs.
  */
 
 #include <errno.h>
@@ -46,6 +54,7 @@
 #include "pad.h"
 #include "ratchet.h"
 #include "safety.h"
+#include "seal.h"
 #include "x3dh.h"
 
 /* The first reason a vector failed, for its diagnostic. */
@@ -735,6 +744,136 @@ static int safety_group(json_t *vs)
 	return 0;
 }
 
+static const char *seal_part(size_t off, size_t len)
+{
+	if (off < 1)
+		return "version";
+	if (off < 1 + E2E_KEY_LEN)
+		return "E";
+	if (off < len - E2E_TAG_LEN)
+		return "ciphertext";
+	return "tag";
+}
+
+/* seal_wrap() with the vector's e, then seal_open() of Python's bytes. */
+static int sealed_vector(json_t *v, size_t k)
+{
+	uint8_t *inner = NULL, *want = NULL, *out = NULL, *opened = NULL;
+	const char *what = json_string_value(json_object_get(v, "why"));
+	const char *why = NULL;
+	struct e2e_keypair ik, e;
+	size_t len, wantlen, off;
+	int rc, ret = -1;
+
+	if (!what)
+		what = "?";
+	if (get_keypair(v, "ik_r", &ik) || get_keypair(v, "e", &e) ||
+	    get_hex(v, "inner", &inner, &len) ||
+	    get_hex(v, "sealed", &want, &wantlen))
+		goto out;
+	if (wantlen != SEAL_OVERHEAD + len) {
+		fail("sealed %zu (%s): %zu sealed bytes for %zu inner ones",
+		     k, what, wantlen, len);
+		goto out;
+	}
+	out = malloc(wantlen);
+	opened = malloc(len + 1);
+	if (!out || !opened) {
+		fail("out of memory");
+		goto out;
+	}
+	rc = seal_wrap(ik.pub, &e, inner, len, out);
+	if (rc) {
+		fail("sealed %zu (%s): seal_wrap: %s", k, what, errname(rc));
+		goto out;
+	}
+	off = first_diff(out, want, wantlen);
+	if (off < wantlen) {
+		fail("sealed %zu (%s): seal_wrap differs from byte %zu (%s) on: %02x, expected %02x",
+		     k, what, off, seal_part(off, wantlen), out[off],
+		     want[off]);
+		goto out;
+	}
+	rc = seal_open(&ik, want, wantlen, opened, &why);
+	if (rc) {
+		fail("sealed %zu (%s): seal_open: %s (%s)", k, what,
+		     errname(rc), why ? why : "");
+		goto out;
+	}
+	if (memcmp(opened, inner, len)) {
+		fail("sealed %zu (%s): seal_open gave other inner bytes",
+		     k, what);
+		goto out;
+	}
+	ret = 0;
+out:
+	e2e_wipe(&ik, sizeof(ik));
+	e2e_wipe(&e, sizeof(e));
+	free(inner);
+	free(want);
+	free(out);
+	free(opened);
+	return ret;
+}
+
+/* seal_open()'s return and a word of its reason for each "error". */
+static const struct {
+	const char *error;
+	int rc;
+	const char *why;
+} seal_errors[] = {
+	{ "short", -EINVAL, "shorter" },
+	{ "version", -EINVAL, "version" },
+	{ "low-order", -EBADMSG, "low order" },
+	{ "forged", -EBADMSG, "tag" },
+};
+
+static int sealed_bad_vector(json_t *v, size_t k)
+{
+	const char *what = json_string_value(json_object_get(v, "why"));
+	const char *error = json_string_value(json_object_get(v, "error"));
+	const char *why = NULL;
+	struct e2e_keypair ik;
+	uint8_t *sealed, *opened;
+	size_t len, i;
+	int rc, ret = 0;
+
+	if (!what)
+		what = "?";
+	for (i = 0; i < ARRAY_SIZE(seal_errors); i++)
+		if (error && !strcmp(error, seal_errors[i].error))
+			break;
+	if (i == ARRAY_SIZE(seal_errors))
+		return fail("sealed_bad %zu (%s): no known \"error\"", k, what);
+	if (get_keypair(v, "ik_r", &ik) || get_hex(v, "sealed", &sealed, &len))
+		return -1;
+	opened = malloc(len + 1);
+	if (!opened) {
+		free(sealed);
+		return fail("out of memory");
+	}
+	rc = seal_open(&ik, sealed, len, opened, &why);
+	if (rc != seal_errors[i].rc || !why || !strstr(why, seal_errors[i].why))
+		ret = fail("sealed_bad %zu (%s, %zu bytes): seal_open %s (%s), expected %s (%s)",
+			   k, what, len, errname(rc), why ? why : "no reason",
+			   errname(seal_errors[i].rc), error);
+	e2e_wipe(&ik, sizeof(ik));
+	free(sealed);
+	free(opened);
+	return ret;
+}
+
+static int sealed_group(json_t *vs, bool bad)
+{
+	json_t *v;
+	size_t k;
+
+	json_array_foreach(vs, k, v)
+		if (bad ? sealed_bad_vector(v, k) : sealed_vector(v, k))
+			return -1;
+	return 0;
+}
+
 static void group_result(const char *name, json_t *vs, int rc)
 {
 	if (rc) {
@@ -750,7 +889,7 @@ static void group_result(const char *name, json_t *vs, int rc)
 int main(int argc, char **argv)
 {
 	json_t *root, *x3dh, *sessions, *v;
-	json_t *padding, *unpad_bad, *unpad_ok, *safety;
+	json_t *padding, *unpad_bad, *unpad_ok, *safety, *sealed, *sealed_bad;
 	json_error_t jerr;
 	size_t i;
 
@@ -780,8 +919,16 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("%s: no \"padding\", \"unpad_bad\", \"unpad_ok\" or \"safety\" vectors\n",
 				   argv[1]);
 	}
+	sealed = json_object_get(root, "sealed");
+	sealed_bad = json_object_get(root, "sealed_bad");
+	if (!json_is_array(sealed) || !json_is_array(sealed_bad) ||
+	    !json_array_size(sealed) || !json_array_size(sealed_bad)) {
+		json_decref(root);
+		ksft_exit_fail_msg("%s: no \"sealed\" or \"sealed_bad\" vectors\n",
+				   argv[1]);
+	}
 	/* One result per x3dh and session vector, one per other group. */
-	ksft_set_plan(json_array_size(x3dh) + json_array_size(sessions) + 4);
+	ksft_set_plan(json_array_size(x3dh) + json_array_size(sessions) + 6);
 
 	json_array_foreach(x3dh, i, v) {
 		diag[0] = '\0';
@@ -817,6 +964,10 @@ int main(int argc, char **argv)
 		     unpad_group(unpad_ok, "unpad_ok", true));
 	diag[0] = '\0';
 	group_result("safety", safety, safety_group(safety));
+	diag[0] = '\0';
+	group_result("sealed", sealed, sealed_group(sealed, false));
+	diag[0] = '\0';
+	group_result("sealed_bad", sealed_bad, sealed_group(sealed_bad, true));
 	json_decref(root);
 	ksft_finished();
 }

@@ -6,10 +6,11 @@
 # checks itself and writes vectors (key agreements; sessions with loss,
 # reordering, DH ratchet steps, replays, forgeries and the skipped-key
 # limits; padding at every bucket edge and malformed padding; safety
-# numbers); kat_replay replays them with libterne2e and compares every
-# byte, one KTAP result per key agreement and session vector and one per
-# group of the others (padding, unpad_bad, unpad_ok, safety). Skips,
-# saying why, without Debian's
+# numbers; sealed sender, from Documentation/messaging.rst, and sealed
+# bytes that must not open); kat_replay replays them with libterne2e and
+# compares every byte, one KTAP result per key agreement and session
+# vector and one per group of the others (padding, unpad_bad, unpad_ok,
+# safety, sealed, sealed_bad). Skips, saying why, without Debian's
 # /usr/bin/python3 and its cryptography module (python3-cryptography).
 set -u
 

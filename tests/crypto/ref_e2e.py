@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """
 An independent implementation of Tern's end-to-end sessions, written from
-Documentation/e2e.rst alone (not from daemon/e2e/), with Python's standard
-library and the `cryptography` package (Debian 12: python3-cryptography).
+Documentation/e2e.rst alone (not from daemon/e2e/), and of their sealed
+sender layer, from Documentation/messaging.rst's "Sealed sender", with
+Python's standard library and the `cryptography` package (Debian 12:
+python3-cryptography).
 
 It writes known-answer vectors, as JSON on stdout, that kat_replay.c replays
 with libterne2e and compares byte for byte:
@@ -24,7 +26,13 @@ with libterne2e and compares byte for byte:
                  content's length, "why"}, ...],
    "safety": [{"handle_a", "key_a": account key, "handle_b", "key_b",
                "half_a", "half_b": 30 digits each, "number": 60 digits},
-              ...]}
+              ...],
+   "sealed": [{"ik_r": the recipient's private identity key, "e": the
+               ephemeral private key, "inner", "sealed": what sealing
+               inner to IK_R with e gives, "why"}, ...],
+   "sealed_bad": [{"ik_r": private key, "sealed": bytes that must not
+                   open, "error": "short"|"version"|"low-order"|"forged",
+                   "why"}, ...]}
 
 All byte strings are lower-case hex. Events:
 
@@ -50,6 +58,14 @@ Padding and safety numbers (e2e.rst, "Padding" and "Safety numbers") are
 checked here too: every padded vector must unpad to its content, every
 malformed buffer must be refused, and every safety number must be the
 same with the two parties swapped.
+
+Sealed sender (messaging.rst, "Sealed sender"), written from that section:
+every sealed vector must open to its inner bytes and seal again to the
+same bytes, and every sealed_bad one must be refused as it says: "short"
+(under 1 + 32 + 16 bytes) and "version" (a first byte other than 0x01)
+before any key is used, "low-order" (E gives an all-zero X25519 result),
+"forged" (the tag does not verify: another recipient, a flipped bit, or
+a message sealed with a salt, associated data or info not the spec's).
 
 Usage: ref_e2e.py [--trace [SESSION]] [--check-only]
   --trace   print every derivation (SK, RK, CK, MK, AES key, nonce) to
@@ -408,6 +424,59 @@ def safety_half(handle, key, show=False):
 
 def safety_number(half_a, half_b):
     return min(half_a, half_b) + max(half_a, half_b)
+
+
+# --- Sealed sender (messaging.rst, "Sealed sender") -------------------------
+
+SEALED_VERSION = 0x01
+SEALED_INFO = b"tern-sealed v1"
+SEALED_OVERHEAD = 1 + KEY_LEN + TAG_LEN
+
+
+class SealError(Exception):
+    """kind: short, version, low-order or forged."""
+
+    def __init__(self, kind, why):
+        super().__init__("%s: %s" % (kind, why))
+        self.kind = kind
+
+
+def seal_parts(ik_r_pub, e, inner, salt=None, ad=None, info=SEALED_INFO):
+    """The spec's sealed bytes; the keywords make the wrong ones the
+    vectors need (salt and ad given in full, both default to the spec's)."""
+    e_pub = public(e)
+    if salt is None:
+        salt = e_pub + ik_r_pub
+    if ad is None:
+        ad = bytes([SEALED_VERSION]) + e_pub + ik_r_pub
+    okm = hkdf(salt, dh(e, ik_r_pub), info, 44)
+    return (bytes([SEALED_VERSION]) + e_pub +
+            AESGCM(okm[:32]).encrypt(okm[32:44], inner, ad))
+
+
+def seal(ik_r_pub, e, inner):
+    return seal_parts(ik_r_pub, e, inner)
+
+
+def seal_open(ik_r, sealed):
+    """Open with the recipient's private identity key ik_r."""
+    if len(sealed) < SEALED_OVERHEAD:
+        raise SealError("short", "%d bytes" % len(sealed))
+    if sealed[0] != SEALED_VERSION:
+        raise SealError("version", "0x%02x" % sealed[0])
+    e_pub = sealed[1:1 + KEY_LEN]
+    ik_r_pub = public(ik_r)
+    try:
+        shared = dh(ik_r, e_pub)
+    except DHError as err:
+        raise SealError("low-order", str(err)) from None
+    okm = hkdf(e_pub + ik_r_pub, shared, SEALED_INFO, 44)
+    try:
+        return AESGCM(okm[:32]).decrypt(
+            okm[32:44], sealed[1 + KEY_LEN:],
+            bytes([SEALED_VERSION]) + e_pub + ik_r_pub)
+    except InvalidTag:
+        raise SealError("forged", "the tag does not verify") from None
 
 
 # --- Deterministic material -------------------------------------------------
@@ -975,6 +1044,101 @@ def safety_vectors():
     return vs
 
 
+# The points whose X25519 result is all zero for every private key: small
+# order (0, 1, the two of order 8, p - 1), and p and p + 1 (0 and 1 again).
+LOW_ORDER = [bytes.fromhex(h) for h in (
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")]
+
+
+def sealed_vectors():
+    def key(label, i):
+        return det(b"sealed", label, i)
+
+    # The largest inner: an envelope of E2EMSG_RATCHET_MAX + 512 bytes
+    # (PAD_MAX + header + tag + 512) and a sealed content's other fields.
+    big = PAD_MAX + OVERHEAD + 512 + 300
+    cases = [
+        (0, None, None, "an empty inner"),
+        (1, None, None, "1 byte"),
+        (15, None, None, "15 bytes: under a block"),
+        (16, None, None, "16 bytes: one block"),
+        (17, None, None, "17 bytes"),
+        (100, None, None, "100 bytes"),
+        (1000, None, None, "1,000 bytes"),
+        (big, None, None, "%d bytes: the largest sealed content" % big),
+        # Private keys clamping changes completely.
+        (40, bytes(32), None, "an all-zero recipient private key"),
+        (40, b"\xff" * 32, None, "an all-0xff recipient private key"),
+        (40, None, bytes(32), "an all-zero ephemeral private key"),
+        (40, None, b"\xff" * 32, "an all-0xff ephemeral private key"),
+    ]
+    vs = []
+    for i, (n, ik_r, e, why) in enumerate(cases):
+        ik_r = key(b"ik_r", i) if ik_r is None else ik_r
+        e = key(b"e", i) if e is None else e
+        inner = det_bytes(b"sealed", b"inner", i, n)
+        vs.append({"ik_r": ik_r.hex(), "e": e.hex(), "inner": inner.hex(),
+                   "sealed": seal(public(ik_r), e, inner).hex(),
+                   "why": why})
+    return vs
+
+
+def sealed_bad_vectors():
+    ik_r, other, e = (det(b"sealed-bad", b"ik_r", 0),
+                      det(b"sealed-bad", b"other", 0),
+                      det(b"sealed-bad", b"e", 0))
+    pub, e_pub = public(ik_r), public(e)
+    inner = det_bytes(b"sealed-bad", b"inner", 0, 48)
+    good = seal(pub, e, inner)
+    v = bytes([SEALED_VERSION])
+    bad = [
+        (b"", "short", "empty"),
+        (good[:SEALED_OVERHEAD - 1], "short", "one byte under the overhead"),
+        (good[:1 + KEY_LEN], "short", "a version and E, no tag"),
+        (b"\x02" + good[1:], "version", "version 2"),
+        (b"\x00" + good[1:], "version", "version 0"),
+        (b"\x81" + good[1:SEALED_OVERHEAD], "version",
+         "version 0x81, the bare overhead"),
+        (seal_parts(public(other), e, inner), "forged",
+         "sealed to another recipient"),
+        (good[:SEALED_OVERHEAD - 1 + 48], "forged", "the tag's last byte cut"),
+        (good + b"\x00", "forged", "a byte more"),
+        (flip(good, 1, 0), "forged", "E's first bit flipped"),
+        # X25519 ignores the top bit of u: the same DH result, but E is in
+        # the salt and the associated data.
+        (flip(good, KEY_LEN, 7), "forged",
+         "E's top bit flipped (the same DH result)"),
+        (flip(good, 1 + KEY_LEN, 0), "forged", "the ciphertext's first bit"),
+        (flip(good, len(good) - 1, 7), "forged", "the tag's last bit"),
+        (good[:1] + public(other) + good[1 + KEY_LEN:], "forged",
+         "another E"),
+        (seal_parts(pub, e, inner, salt=pub + e_pub), "forged",
+         "the salt IK_R || E"),
+        (seal_parts(pub, e, inner, salt=b""), "forged", "no salt"),
+        (seal_parts(pub, e, inner, ad=e_pub + pub), "forged",
+         "the associated data without its version byte"),
+        (seal_parts(pub, e, inner, ad=v + pub + e_pub), "forged",
+         "the associated data 0x01 || IK_R || E"),
+        (seal_parts(pub, e, inner, ad=b"tern-sealed v1"), "forged",
+         "the associated data \"tern-sealed v1\""),
+        (seal_parts(pub, e, inner, ad=b""), "forged",
+         "no associated data"),
+        (seal_parts(pub, e, inner, info=b"tern-sealed v2"), "forged",
+         "the info \"tern-sealed v2\""),
+    ]
+    for k, point in enumerate(LOW_ORDER):
+        bad.append((v + point + good[1 + KEY_LEN:], "low-order",
+                    "E of low order (point %d)" % k))
+    return [{"ik_r": ik_r.hex(), "sealed": b.hex(), "error": err, "why": w}
+            for b, err, w in bad]
+
+
 # --- Self-checks ------------------------------------------------------------
 
 def check_primitives():
@@ -1096,6 +1260,25 @@ def check_safety(out):
             assert a != b, "two parties, one half"
 
 
+def check_sealed(out):
+    for v in out["sealed"]:
+        ik_r, e = bytes.fromhex(v["ik_r"]), bytes.fromhex(v["e"])
+        inner, sealed = bytes.fromhex(v["inner"]), bytes.fromhex(v["sealed"])
+        assert len(sealed) == SEALED_OVERHEAD + len(inner), v["why"]
+        assert sealed[0] == 1 and sealed[1:33] == public(e), v["why"]
+        assert seal_open(ik_r, sealed) == inner, v["why"]
+        assert seal(public(ik_r), e, inner) == sealed, v["why"]
+    for v in out["sealed_bad"]:
+        try:
+            seal_open(bytes.fromhex(v["ik_r"]), bytes.fromhex(v["sealed"]))
+        except SealError as err:
+            assert err.kind == v["error"], "%s: %s" % (v["why"], err)
+            continue
+        raise AssertionError("sealed_bad: %s opened" % v["why"])
+    kinds = {v["error"] for v in out["sealed_bad"]}
+    assert kinds == {"short", "version", "low-order", "forged"}, kinds
+
+
 def main(argv):
     global TRACE
     args = argv[1:]
@@ -1114,16 +1297,20 @@ def main(argv):
     out["unpad_bad"] = unpad_bad_vectors()
     out["unpad_ok"] = unpad_ok_vectors()
     out["safety"] = safety_vectors()
+    out["sealed"] = sealed_vectors()
+    out["sealed_bad"] = sealed_bad_vectors()
     check_padding(out)
     check_safety(out)
+    check_sealed(out)
     if "--check-only" in args:
         print("ref_e2e: %d x3dh vectors, %d sessions, %d events, "
-              "%d padding, %d unpad_bad, %d unpad_ok, %d safety: "
-              "self-check ok"
+              "%d padding, %d unpad_bad, %d unpad_ok, %d safety, "
+              "%d sealed, %d sealed_bad: self-check ok"
               % (len(out["x3dh"]), len(out["sessions"]),
                  sum(len(v["events"]) for v in out["sessions"]),
                  len(out["padding"]), len(out["unpad_bad"]),
-                 len(out["unpad_ok"]), len(out["safety"])),
+                 len(out["unpad_ok"]), len(out["safety"]),
+                 len(out["sealed"]), len(out["sealed_bad"])),
               file=sys.stderr)
         return 0
     json.dump(out, sys.stdout, separators=(",", ":"))

@@ -621,11 +621,132 @@ TEST_F(ds, sessions)
 	EXPECT_EQ(0, sess_check(self->ds, 2, "bob", 50, 0));
 }
 
+/* An outgoing chat message @k (its msg_id's first byte) to "bob". */
+static int chat_out(struct dstore *ds, uint8_t k, int64_t want_seq,
+		    int64_t *seq)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN] = { k };
+	struct dchat m = {
+		.msg_id = id, .peer = "bob", .outgoing = true,
+		.body = "body", .len = 4, .sent_ms = NOW_MS, .at_ms = NOW_MS,
+		.state = DCHAT_QUEUED,
+	};
+	int64_t got = 0;
+	int ret = dstore_chat_add(ds, &m, &got);
+
+	if (seq)
+		*seq = got;
+	if (!ret && want_seq && got != want_seq)
+		return -EBADE;
+	return ret;
+}
+
+struct chat_seen {
+	unsigned int n;
+	int64_t seq[16];
+	enum dchat_state state[16];
+	uint64_t rev[16];
+	char peer[16][16];
+	bool outgoing[16];
+};
+
+static int chat_cb(void *ctx, const struct dchat *m)
+{
+	struct chat_seen *s = ctx;
+
+	if (s->n == 16)
+		return -E2BIG;
+	s->seq[s->n] = m->seq;
+	s->state[s->n] = m->state;
+	s->rev[s->n] = m->rev;
+	snprintf(s->peer[s->n], sizeof(s->peer[0]), "%s", m->peer);
+	s->outgoing[s->n] = m->outgoing;
+	s->n++;
+	return 0;
+}
+
+static int push_for(struct dstore *ds, uint8_t k, int64_t seq)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN] = { 0xee, k }, tok[DSTORE_TOKEN_LEN] = { 1 };
+
+	return dstore_out_add_chat(ds, id, tok, 0, 0, "x", 1, NOW_MS, seq);
+}
+
+/*
+ * Chat rows: added once per (peer, direction, id); every change takes the
+ * next rev; an outgoing message is sent once the gateway took every push
+ * that carries it, and failed when one is refused for good.
+ */
+TEST_F(ds, chat)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN] = { 5 }, dev[DSTORE_DEV_LEN] = { 7 };
+	struct dchat in = {
+		.msg_id = id, .peer = "bob", .outgoing = false,
+		.sender_dev = dev, .body = "hi", .len = 2, .sent_ms = NOW_MS,
+		.at_ms = NOW_MS + 1, .state = DCHAT_RECEIVED,
+	};
+	struct chat_seen s = { 0 };
+	int64_t a, b, c;
+	uint64_t rev;
+
+	ASSERT_EQ(0, dstore_chat_rev(self->ds, &rev));
+	EXPECT_EQ(0, rev);
+	ASSERT_EQ(0, dstore_chat_queued(self->ds, chat_cb, &s));
+	ASSERT_EQ(0, chat_out(self->ds, 1, 0, &a));
+	ASSERT_EQ(0, chat_out(self->ds, 2, 0, &b));
+	EXPECT_EQ(1, chat_out(self->ds, 1, 0, NULL));
+	/* The same id received from bob is another row. */
+	ASSERT_EQ(0, dstore_chat_add(self->ds, &in, &c));
+	id[0] = 1;
+	ASSERT_EQ(0, dstore_chat_add(self->ds, &in, &c));
+	EXPECT_EQ(1, dstore_chat_add(self->ds, &in, &c));
+
+	ASSERT_EQ(1, dstore_chat_queued(self->ds, chat_cb, &s));
+	EXPECT_EQ(a, s.seq[0]);
+	/* a goes out as two pushes, b as one. */
+	ASSERT_EQ(0, dstore_begin(self->ds));
+	ASSERT_EQ(0, push_for(self->ds, 1, a));
+	ASSERT_EQ(0, push_for(self->ds, 2, a));
+	ASSERT_EQ(0, dstore_chat_state(self->ds, a, DCHAT_SENDING, 2, NULL));
+	ASSERT_EQ(0, push_for(self->ds, 3, b));
+	ASSERT_EQ(0, dstore_chat_state(self->ds, b, DCHAT_SENDING, 1, NULL));
+	ASSERT_EQ(0, dstore_commit(self->ds));
+	s.n = 0;
+	ASSERT_EQ(0, dstore_chat_queued(self->ds, chat_cb, &s));
+	ASSERT_EQ(0, dstore_out_acked(self->ds, (uint8_t[16]){ 0xee, 1 }));
+	ASSERT_EQ(0, dstore_out_failed(self->ds, (uint8_t[16]){ 0xee, 3 },
+				       7));
+	ASSERT_EQ(0, dstore_chat_rev(self->ds, &rev));
+	s.n = 0;
+	ASSERT_EQ(2, dstore_chat_since(self->ds, rev - 2, 10, chat_cb, &s));
+	/* In the order of the changes: a's ack, then b's failure. */
+	EXPECT_EQ(a, s.seq[0]);
+	EXPECT_EQ(DCHAT_SENDING, s.state[0]);
+	EXPECT_EQ(b, s.seq[1]);
+	EXPECT_EQ(DCHAT_FAILED, s.state[1]);
+	EXPECT_EQ(rev, s.rev[1]);
+	ASSERT_EQ(0, dstore_out_acked(self->ds, (uint8_t[16]){ 0xee, 2 }));
+	s.n = 0;
+	ASSERT_EQ(1, dstore_chat_since(self->ds, rev, 10, chat_cb, &s));
+	EXPECT_EQ(a, s.seq[0]);
+	EXPECT_EQ(DCHAT_SENT, s.state[0]);
+	/* The history of a peer: the last ones, oldest first. */
+	s.n = 0;
+	ASSERT_EQ(3, dstore_chat_history(self->ds, "bob", 3, chat_cb, &s));
+	EXPECT_EQ(b, s.seq[0]);
+	EXPECT_FALSE(s.outgoing[1]);
+	EXPECT_EQ(c, s.seq[2]);
+	s.n = 0;
+	EXPECT_EQ(0, dstore_chat_history(self->ds, "carol", 3, chat_cb, &s));
+	EXPECT_EQ(-ENOENT, dstore_chat_state(self->ds, 999, DCHAT_SENT, 0,
+					     NULL));
+}
+
 /*
  * A store written by the first schema (inbox, outbox and settings, no
  * keys) is upgraded in place when opened, through every version since:
- * its rows stay, the keys and sessions tables appear, the version says
- * so.
+ * its rows stay, the keys, sessions and chat tables appear (and the
+ * outbox its chat column), the version says so.
  */
 TEST(upgrade_from_schema_1)
 {
@@ -650,11 +771,15 @@ TEST(upgrade_from_schema_1)
 		"CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL,"
 		" value TEXT NOT NULL) WITHOUT ROWID;"
 		"INSERT INTO settings VALUES ('push-token', 'kept');"
+		"INSERT INTO outbox (msg_id, token, expiry_s, flags, payload,"
+		" next_try_ms) VALUES (x'09000000000000000000000000000000',"
+		" x'00000000000000000000000000000000', 0, 0, x'00', 0);"
 		"PRAGMA user_version = 1;";
 	char dir[64], data[128], path[192], err[ERRLEN], v[16];
 	struct dstore *ds = NULL;
 	sqlite3_stmt *st;
 	sqlite3 *db;
+	uint64_t rev;
 	uint32_t id;
 
 	ASSERT_NE(NULL, scratch_dir(dir, "dstore-up"));
@@ -674,13 +799,18 @@ TEST(upgrade_from_schema_1)
 	ASSERT_EQ(0, dstore_key_next_id(ds, DSTORE_KEY_ONE_TIME, &id));
 	EXPECT_EQ(2, id);
 	ASSERT_EQ(0, sess_put(ds, 1, "upgraded", 10, 0));
+	ASSERT_EQ(0, chat_out(ds, 1, 1, NULL));
+	/* A push from before: acked, it leaves the messages alone. */
+	ASSERT_EQ(0, dstore_out_acked(ds, (uint8_t[16]){ [0] = 9 }));
+	ASSERT_EQ(0, dstore_chat_rev(ds, &rev));
+	EXPECT_EQ(1, rev);
 	dstore_close(ds);
 
 	ASSERT_EQ(SQLITE_OK, sqlite3_open(path, &db));
 	ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
 						&st, NULL));
 	ASSERT_EQ(SQLITE_ROW, sqlite3_step(st));
-	EXPECT_EQ(3, sqlite3_column_int(st, 0));
+	EXPECT_EQ(4, sqlite3_column_int(st, 0));
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	scratch_remove(dir);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * End-to-end envelopes and stored sessions (daemon/ternd/e2emsg.c): round
- * trips, a session that goes on after being stored and read back, and
- * every malformed field refused by name.
+ * End-to-end envelopes, stored sessions and sealed contents
+ * (daemon/ternd/e2emsg.c): round trips (a sealed content also through
+ * daemon/e2e/seal.c, as it travels), a session that goes on after being
+ * stored and read back, and every malformed field refused by name.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 #include "e2e.pb-c.h"
 #include "e2emsg.h"
+#include "handle.h"
+#include "seal.h"
 #include "kselftest_harness.h"
 
 static ProtobufCBinaryData bin(const void *p, size_t len)
@@ -121,6 +124,204 @@ TEST(envelope_refusals)
 		e2emsg_free(keep);
 		free(buf);
 	}
+}
+
+/*
+ * A real envelope inside a sealed content, sealed to a device and opened
+ * there: the sender and the envelope come out as they went in. Then the
+ * edges: the longest handle, the largest envelope.
+ */
+TEST(sealed_round_trip)
+{
+	uint8_t ratchet[RATCHET_OVERHEAD + 10], dev[E2EMSG_DEVICE_ID_LEN];
+	uint8_t *env, *buf, *sealed, *inner, *big;
+	struct e2e_envelope e = { 0 }, d;
+	struct e2e_sealed_content c;
+	struct e2e_keypair ik;
+	char handle[HANDLE_MAX + 1];
+	size_t envlen, len;
+	const char *why;
+	void *keep, *keep2;
+
+	fill(ratchet, sizeof(ratchet), 1);
+	fill(dev, sizeof(dev), 0x40);
+	e.ratchet = ratchet;
+	e.ratchet_len = sizeof(ratchet);
+	ASSERT_EQ(0, e2emsg_envelope_pack(&e, &env, &envlen));
+	ASSERT_EQ(0, e2emsg_sealed_pack("alice@example.org", dev, env, envlen,
+					&buf, &len));
+	ASSERT_EQ(0, e2e_keypair_new(&ik));
+	sealed = malloc(SEAL_OVERHEAD + len);
+	inner = malloc(len);
+	ASSERT_NE(NULL, sealed);
+	ASSERT_NE(NULL, inner);
+	ASSERT_EQ(0, seal_wrap(ik.pub, NULL, buf, len, sealed));
+	ASSERT_EQ(0, seal_open(&ik, sealed, SEAL_OVERHEAD + len, inner, &why));
+	ASSERT_EQ(0, e2emsg_sealed_parse(inner, len, &c, &keep, &why))
+		TH_LOG("%s", why);
+	EXPECT_EQ(NULL, why);
+	EXPECT_STREQ("alice@example.org", c.handle);
+	EXPECT_EQ(0, memcmp(dev, c.device, sizeof(dev)));
+	ASSERT_EQ(envlen, c.envelope_len);
+	EXPECT_EQ(0, memcmp(env, c.envelope, envlen));
+	ASSERT_EQ(0, e2emsg_envelope_parse(c.envelope, c.envelope_len, &d,
+					   &keep2, &why));
+	EXPECT_EQ(0, memcmp(ratchet, d.ratchet, sizeof(ratchet)));
+	e2emsg_free(keep2);
+	e2emsg_free(keep);
+	free(buf);
+	free(sealed);
+	free(inner);
+
+	/* The longest handle, the largest envelope (opaque here). */
+	memset(handle, 'l', 64);
+	handle[64] = '@';
+	memset(handle + 65, 'd', HANDLE_MAX - 65);
+	memcpy(handle + HANDLE_MAX - 4, ".org", 5);
+	ASSERT_EQ(NULL, handle_why(handle));
+	big = malloc(E2EMSG_SEALED_ENVELOPE_MAX);
+	ASSERT_NE(NULL, big);
+	fill(big, E2EMSG_SEALED_ENVELOPE_MAX, 3);
+	ASSERT_EQ(0, e2emsg_sealed_pack(handle, dev, big,
+					E2EMSG_SEALED_ENVELOPE_MAX, &buf,
+					&len));
+	ASSERT_EQ(0, e2emsg_sealed_parse(buf, len, &c, &keep, &why))
+		TH_LOG("%s", why);
+	EXPECT_STREQ(handle, c.handle);
+	ASSERT_EQ(E2EMSG_SEALED_ENVELOPE_MAX, c.envelope_len);
+	EXPECT_EQ(0, memcmp(big, c.envelope, c.envelope_len));
+	e2emsg_free(keep);
+	free(buf);
+
+	/* What the recipient would refuse is not encoded. */
+	buf = NULL;
+	EXPECT_EQ(-EINVAL, e2emsg_sealed_pack("Alice@example.org", dev, env,
+					      envlen, &buf, &len));
+	EXPECT_EQ(-EINVAL, e2emsg_sealed_pack("alice@example.org", dev, env,
+					      0, &buf, &len));
+	EXPECT_EQ(-EINVAL, e2emsg_sealed_pack("alice@example.org", dev, big,
+					      E2EMSG_SEALED_ENVELOPE_MAX + 1,
+					      &buf, &len));
+	EXPECT_EQ(NULL, buf);
+	free(big);
+	free(env);
+}
+
+/* Parse @len bytes of @buf as a sealed content: refused, naming @field. */
+static void sealed_refused_buf(struct __test_metadata *_metadata,
+			       const uint8_t *buf, size_t len,
+			       const char *field)
+{
+	struct e2e_sealed_content c;
+	const char *why = NULL;
+	void *keep = (void *)1;
+
+	EXPECT_EQ(-EBADMSG, e2emsg_sealed_parse(buf, len, &c, &keep, &why));
+	EXPECT_EQ(NULL, keep);
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, field)) TH_LOG("%s", why);
+}
+
+/* Pack @m, parse it as a sealed content, expect a refusal naming @field. */
+static void sealed_refused(struct __test_metadata *_metadata,
+			   const Tern__SealedContent *m, const char *field)
+{
+	size_t len = tern__sealed_content__get_packed_size(m);
+	uint8_t *buf = malloc(len + 1);
+
+	ASSERT_NE(NULL, buf);
+	tern__sealed_content__pack(m, buf);
+	sealed_refused_buf(_metadata, buf, len, field);
+	free(buf);
+}
+
+TEST(sealed_refusals)
+{
+	static uint8_t big[E2EMSG_SEALED_ENVELOPE_MAX + 1], dev[17];
+	static const char *const bad_handles[] = {
+		"", "alice", "Alice@example.org", "alice@example",
+		"alice@@example.org", "al ice@example.org",
+		"alice@-example.org",
+	};
+	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0x0f };
+	/* version 1, "a@b.co\0x", 16 bytes of device, a 1-byte envelope */
+	static const uint8_t nul[] = {
+		0x08, 0x01, 0x12, 0x08, 'a', '@', 'b', '.', 'c', 'o', 0, 'x',
+		0x1a, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+		16, 0x22, 0x01, 0x00,
+	};
+	Tern__SealedContent m = TERN__SEALED_CONTENT__INIT;
+	struct e2e_sealed_content c;
+	uint8_t twice[sizeof(nul) + 2];
+	char longest[HANDLE_MAX + 2];
+	const char *why;
+	unsigned int i;
+	void *keep;
+
+	sealed_refused_buf(_metadata, junk, sizeof(junk),
+			   "not a sealed content");
+	m.version = 1;
+	m.sender_handle = "alice@example.org";
+	m.sender_device = bin(dev, 16);
+	m.envelope = bin(big, 100);
+	/* Well formed, to start from. */
+	{
+		size_t len = tern__sealed_content__get_packed_size(&m);
+		uint8_t *buf = malloc(len);
+
+		ASSERT_NE(NULL, buf);
+		tern__sealed_content__pack(&m, buf);
+		EXPECT_EQ(0, e2emsg_sealed_parse(buf, len, &c, &keep, &why))
+			TH_LOG("%s", why);
+		e2emsg_free(keep);
+		free(buf);
+	}
+	m.version = 2;
+	sealed_refused(_metadata, &m, "version");
+	m.version = 0;
+	sealed_refused(_metadata, &m, "version");
+	m.version = 1;
+	for (i = 0; i < ARRAY_SIZE(bad_handles); i++) {
+		m.sender_handle = (char *)bad_handles[i];
+		sealed_refused(_metadata, &m, "sender_handle");
+	}
+	/* One byte over the longest handle. */
+	memset(longest, 'l', 64);
+	longest[64] = '@';
+	memset(longest + 65, 'd', HANDLE_MAX + 1 - 65);
+	memcpy(longest + HANDLE_MAX + 1 - 4, ".org", 5);
+	m.sender_handle = longest;
+	sealed_refused(_metadata, &m, "sender_handle");
+	m.sender_handle = "alice@example.org";
+	m.sender_device = bin(dev, 15);
+	sealed_refused(_metadata, &m, "sender_device");
+	m.sender_device = bin(dev, 17);
+	sealed_refused(_metadata, &m, "sender_device");
+	m.sender_device = bin(NULL, 0);
+	sealed_refused(_metadata, &m, "sender_device");
+	m.sender_device = bin(dev, 16);
+	m.envelope = bin(NULL, 0);
+	sealed_refused(_metadata, &m, "envelope: empty");
+	m.envelope = bin(big, sizeof(big));
+	sealed_refused(_metadata, &m, "envelope: longer");
+
+	/* A handle with a tail after a NUL, which C would cut off. */
+	sealed_refused_buf(_metadata, nul, sizeof(nul), "sender_handle");
+	/* Without the tail it passes: the check is of that alone. */
+	memcpy(twice, nul, sizeof(nul));
+	twice[3] = 6;
+	memmove(twice + 10, twice + 12, sizeof(nul) - 12);
+	ASSERT_EQ(0, e2emsg_sealed_parse(twice, sizeof(nul) - 2, &c, &keep,
+					 &why)) TH_LOG("%s", why);
+	EXPECT_STREQ("a@b.co", c.handle);
+	e2emsg_free(keep);
+	/* The version twice. */
+	memcpy(twice, nul, 2);
+	memcpy(twice + 2, twice, 2);
+	memcpy(twice + 4, nul + 2, sizeof(nul) - 2);
+	twice[5] = 6;
+	memmove(twice + 12, twice + 14, sizeof(nul) - 12);
+	sealed_refused_buf(_metadata, twice, sizeof(nul), "twice");
 }
 
 /* Alice and Bob with a session and some traffic, Bob holding skipped keys. */

@@ -24,6 +24,7 @@
 set -u
 
 . "$(dirname "$0")/dir_lib.sh"
+. "$(dirname "$0")/ternd_lib.sh"
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 DIRD_HONEST=$DIRD
@@ -55,69 +56,13 @@ dird_start "${DIRD_ARGS[@]}"
 
 # --- the gateway ---
 
-ip netns exec "$NS" "$GATEWAYD" --listen "$ADDR:5222" \
-	--cert "$WORK/pki/gw.test.crt" --key "$WORK/pki/gw.test.key" \
-	--data "$WORK/gwdata" --transport user -v >"$WORK/gw.log" 2>&1 &
-GWPID=$!
-for _ in $(seq 200); do
-	grep -q "tern-gatewayd: ready" "$WORK/gw.log" && break
-	kill -0 "$GWPID" 2>/dev/null || break
-	sleep 0.05
-done
-grep -q "tern-gatewayd: ready" "$WORK/gw.log" || {
-	sed 's/^/# gw: /' "$WORK/gw.log"
-	ktap_exit_fail_msg "the gateway did not start"
-}
+gw_start
 
 # --- ternd ---
 
-declare -A TPID
-TSTOPS=""
 # The directory options every ternd here runs with (but --handle).
 DOPTS=(--directory "$URL" --head-key "$HEADKEY" --vrf-key "$VRFKEY"
        --prekeys 20 --directory-check 1s --lookup-cache 2s)
-
-# td_start NAME [OPTIONS...]: ternd with data in WORK/NAME, its log in
-# WORK/NAME.log (TD_JOURNAL=1: as under systemd, levels as <N> prefixes).
-td_start() {
-	local name=$1
-
-	shift
-	ip netns exec "$NS" env ${TD_JOURNAL:+JOURNAL_STREAM=8:1} "$TERND" \
-		--gateway "$ADDR:5222" --ca "$CA" --gateway-name gw.test \
-		--data "$WORK/$name" --transport user -v "$@" \
-		>>"$WORK/$name.log" 2>&1 &
-	TPID[$name]=$!
-}
-
-# td_stop NAME: SIGTERM; its exit status, also kept in TSTOPS.
-td_stop() {
-	local rc
-
-	kill -TERM "${TPID[$1]}" 2>/dev/null
-	wait "${TPID[$1]}"
-	rc=$?
-	TSTOPS="$TSTOPS $1=$rc"
-	return $rc
-}
-
-# st NAME FIELD: the value of FIELD in ternd NAME's status (text).
-st() {
-	"$TERNCTL" status -S "$WORK/$1/ternd.sock" 2>/dev/null |
-		sed -n "s/^$2: *//p"
-}
-
-# wait_st NAME FIELD REGEX SECONDS: until FIELD matches REGEX.
-wait_st() {
-	local v
-
-	for _ in $(seq $(($4 * 10))); do
-		v=$(st "$1" "$2")
-		[[ "$v" =~ $3 ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # sj NAME KEY...: KEY=VALUE (JSON) for each KEY of 'ternctl status -j'.
 sj() {

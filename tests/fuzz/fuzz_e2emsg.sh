@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# ternd's end-to-end decoders' libFuzzer harness (e2emsg_fuzz: envelopes
-# and stored sessions) for E2EMSG_FUZZ_SECONDS (default 20) from the seed
-# corpus: one KTAP test case (fuzz_lib.sh). E2EMSG_FUZZ_ARTIFACTS
+# ternd's end-to-end decoders' libFuzzer harness (e2emsg_fuzz: envelopes,
+# stored sessions, sealed contents, and sealed messages opened with a fixed
+# key) for E2EMSG_FUZZ_SECONDS (default 20) from the seed corpus: one KTAP
+# test case (fuzz_lib.sh). E2EMSG_FUZZ_ARTIFACTS
 # (default e2emsg-artifacts/ next to this script) keeps a reproducer;
 # E2EMSG_FUZZ_CORPUS names a corpus directory to grow between runs.
 set -u

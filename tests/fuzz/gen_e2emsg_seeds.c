@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Writes e2emsg_fuzz's seeds into DIR: genuine envelopes (with and
- * without the key agreement's values) and stored sessions of both sides
- * of a real session with skipped keys, each behind the selector byte
- * e2emsg_fuzz reads first (0 envelope, 1 session).
+ * without the key agreement's values), stored sessions of both sides of a
+ * real session with skipped keys, sealed contents holding those envelopes,
+ * and those sealed to e2emsg_fuzz's fixed identity key (and an empty one),
+ * and what a person sends (a text, a copy for own devices, a reset
+ * notice), each behind the selector byte e2emsg_fuzz reads first (0
+ * envelope, 1 session, 2 sealed content, 3 sealed message, 4 content).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "content.h"
 #include "e2emsg.h"
+#include "seal.h"
+
+/* e2emsg_fuzz.c's fixed identity key: 32 bytes of 0x5e. */
+#define FUZZ_IK_BYTE	0x5e
 
 static int put(const char *dir, const char *name, uint8_t sel,
 	       const uint8_t *buf, size_t len)
@@ -27,6 +35,66 @@ static int put(const char *dir, const char *name, uint8_t sel,
 	return 0;
 }
 
+/* A sealed content with @env from a made-up sender, and it sealed. */
+static int put_sealed(const char *dir, const char *name,
+		      const struct e2e_keypair *ik, const uint8_t *env,
+		      size_t envlen)
+{
+	static const uint8_t dev[E2EMSG_DEVICE_ID_LEN] = { 1, 2, 3, 4, 5 };
+	char sname[256];
+	uint8_t *buf, *sealed;
+	size_t len;
+	int err;
+
+	if (e2emsg_sealed_pack("alice@example.org", dev, env, envlen, &buf,
+			       &len))
+		return 1;
+	sealed = malloc(SEAL_OVERHEAD + len);
+	snprintf(sname, sizeof(sname), "sealed-%s", name);
+	err = put(dir, name, 2, buf, len) || !sealed ||
+	      seal_wrap(ik->pub, NULL, buf, len, sealed) ||
+	      put(dir, sname, 3, sealed, SEAL_OVERHEAD + len);
+	free(sealed);
+	free(buf);
+	return err;
+}
+
+static int content_seed(const char *dir, const char *name,
+			const struct content *c)
+{
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	if (content_pack(c, &buf, &len))
+		return 1;
+	err = put(dir, name, 4, buf, len);
+	free(buf);
+	return err;
+}
+
+static int contents(const char *dir)
+{
+	static const char text[] = "h\xc3\xa9llo, world \xe2\x9c\x93";
+	static const uint8_t id[2][CONTENT_ID_LEN] = { { 1 }, { 2 } };
+	struct content c = { .kind = CONTENT_TEXT, .sent_ms = 1700000000000 };
+
+	memset(c.msg_id, 0x11, sizeof(c.msg_id));
+	c.text = text;
+	c.text_len = strlen(text);
+	if (content_seed(dir, "content-text", &c))
+		return 1;
+	snprintf(c.sync_to, sizeof(c.sync_to), "bob@example.org");
+	if (content_seed(dir, "content-sync", &c))
+		return 1;
+	c.sync_to[0] = '\0';
+	c.kind = CONTENT_RESET;
+	c.n_reset = 2;
+	c.reset[0] = id[0];
+	c.reset[1] = id[1];
+	return content_seed(dir, "content-reset", &c);
+}
+
 int main(int argc, char **argv)
 {
 	struct e2e_keypair ika, eka, ikb, spkb, opkb;
@@ -34,7 +102,8 @@ int main(int argc, char **argv)
 	struct e2e_prekey_info pk = { .signed_prekey_id = 1, .prekey_id = 9 };
 	struct ratchet a = { 0 }, b = { 0 };
 	struct e2e_envelope e = { 0 };
-	uint8_t *buf;
+	uint8_t *buf, ikp[E2E_KEY_LEN], empty[SEAL_OVERHEAD];
+	struct e2e_keypair ik;
 	size_t len;
 	int i, err = 0;
 
@@ -59,22 +128,30 @@ int main(int argc, char **argv)
 		return 1;
 	memcpy(pk.identity_x25519, ika.pub, 32);
 	memcpy(pk.ephemeral, eka.pub, 32);
+	memset(ikp, FUZZ_IK_BYTE, sizeof(ikp));
+	if (e2e_keypair_from(ikp, &ik))
+		return 1;
 	e.ratchet = msg[0];
 	e.ratchet_len = sizeof(msg[0]);
 	err |= e2emsg_envelope_pack(&e, &buf, &len) ||
-	       put(argv[1], "envelope", 0, buf, len);
+	       put(argv[1], "envelope", 0, buf, len) ||
+	       put_sealed(argv[1], "content", &ik, buf, len);
 	free(buf);
 	e.has_prekey = true;
 	e.prekey = pk;
 	err |= e2emsg_envelope_pack(&e, &buf, &len) ||
-	       put(argv[1], "envelope-prekey", 0, buf, len);
+	       put(argv[1], "envelope-prekey", 0, buf, len) ||
+	       put_sealed(argv[1], "content-prekey", &ik, buf, len);
 	free(buf);
+	err |= seal_wrap(ik.pub, NULL, NULL, 0, empty) ||
+	       put(argv[1], "sealed-empty", 3, empty, sizeof(empty));
 	err |= e2emsg_session_pack(&a, ad, &pk, &buf, &len) ||
 	       put(argv[1], "session-alice", 1, buf, len);
 	free(buf);
 	err |= e2emsg_session_pack(&b, ad, NULL, &buf, &len) ||
 	       put(argv[1], "session-bob", 1, buf, len);
 	free(buf);
+	err |= contents(argv[1]);
 	ratchet_free(&a);
 	ratchet_free(&b);
 	return err ? 1 : 0;

@@ -21,6 +21,9 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_status_group,
 	&ternctl_revoke_group,
 	&ternctl_resolve_group,
+	&ternctl_send_group,
+	&ternctl_history_group,
+	&ternctl_watch_group,
 	&ternctl_prio_group,
 	&ternctl_dir_group,
 };

@@ -55,6 +55,10 @@ extern const struct ternctl_group ternctl_recv_group;
 extern const struct ternctl_group ternctl_status_group;
 extern const struct ternctl_group ternctl_revoke_group;
 extern const struct ternctl_group ternctl_resolve_group;
+/* chat.c: ternd's client API. */
+extern const struct ternctl_group ternctl_send_group;
+extern const struct ternctl_group ternctl_history_group;
+extern const struct ternctl_group ternctl_watch_group;
 
 /* util.c */
 void ternctl_print_help(FILE *f, const char *prog,

@@ -14,6 +14,7 @@
 #					in tests/host/ternctl_test.c
 
 TERNCTL_LIB_SRCS := \
+	tools/ternctl/chat.c \
 	tools/ternctl/conn.c \
 	tools/ternctl/conninfo.c \
 	tools/ternctl/device.c \

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The local client API (Documentation/ternd.rst, "The client API"): JSON
+ * lines on a UNIX stream socket (mode 0600, the daemon's user only). Each
+ * request is one JSON object on one line, answered by one line:
+ *
+ *   {"op": "send", "to": HANDLE, "text": TEXT}
+ *        -> {"ok": true, "id": HEX}      once the message is stored
+ *   {"op": "history", "with": HANDLE, "limit": N}
+ *        -> {"ok": true, "messages": [MESSAGE, ...]}  oldest first
+ *   {"op": "watch", "since": REV}
+ *        -> {"ok": true, "rev": REV}, then one {"event": "message", ...}
+ *           line per change after @since (every message added or whose
+ *           state changed), as they happen, until the client goes
+ *   {"op": "status"} -> {"ok": true, "handle", "sent", "received", ...}
+ *
+ * A request's "tag", if any, comes back in its answer. Failures are
+ * {"ok": false, "error": CODE, "message": WHY}. A watcher that reads
+ * slowly is sent more only as its backlog drains: nothing is dropped, as
+ * changes are read from the store by rev, not queued in memory.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "chat.h"
+#include "content.h"
+#include "dstore.h"
+#include "handle.h"
+#include "hex.h"
+#include "ternd.h"
+#include "unixsock.h"
+
+#define API_LINE_MAX	(64 * 1024)	/* a request */
+#define API_BACKLOG_MAX	(64 * 1024)	/* a watcher's unsent bytes */
+#define API_HISTORY_MAX	1000
+#define API_CLIENTS_MAX	64
+
+struct api_client {
+	struct api_client *next;
+	struct ternd *td;
+	struct ev_fd ev;
+	char *in;
+	size_t inlen;
+	char *out;
+	size_t outlen, outoff, outcap;
+	bool watching, dead, closing;
+	uint64_t since;
+};
+
+static const char *const state_name[] = {
+	[DCHAT_QUEUED] = "queued",
+	[DCHAT_SENDING] = "sending",
+	[DCHAT_SENT] = "sent",
+	[DCHAT_FAILED] = "failed",
+	[DCHAT_RECEIVED] = "received",
+};
+
+static void reap(struct ev_after *a)
+{
+	struct td_chat *c = (void *)((char *)a - offsetof(struct td_chat,
+							   api_reap));
+	struct api_client *cl;
+
+	while ((cl = c->graveyard)) {
+		c->graveyard = cl->next;
+		free(cl->in);
+		free(cl->out);
+		free(cl);
+	}
+}
+
+/* Close @cl; its memory goes after the loop's iteration, as callers up
+ * the stack may still look at cl->dead.
+ */
+static void cl_kill(struct api_client *cl)
+{
+	struct td_chat *c = cl->td->chat;
+	struct api_client **pp;
+
+	if (cl->dead)
+		return;
+	cl->dead = true;
+	ev_fd_del(cl->td->loop, &cl->ev);
+	close(cl->ev.fd);
+	for (pp = &c->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == cl) {
+			*pp = cl->next;
+			break;
+		}
+	}
+	cl->next = c->graveyard;
+	c->graveyard = cl;
+	ev_after(cl->td->loop, &c->api_reap);
+}
+
+static void cl_flush(struct api_client *cl)
+{
+	ssize_t n;
+
+	while (cl->outoff < cl->outlen) {
+		n = send(cl->ev.fd, cl->out + cl->outoff,
+			 cl->outlen - cl->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			cl_kill(cl);
+			return;
+		}
+		cl->outoff += n;
+	}
+	if (cl->outoff == cl->outlen)
+		cl->outoff = cl->outlen = 0;
+	if (cl->outlen && !(cl->ev.events & EPOLLOUT))
+		ev_fd_mod(cl->td->loop, &cl->ev, EPOLLIN | EPOLLOUT);
+	else if (!cl->outlen && (cl->ev.events & EPOLLOUT))
+		ev_fd_mod(cl->td->loop, &cl->ev, EPOLLIN);
+	if (!cl->outlen && cl->closing)
+		cl_kill(cl);
+}
+
+/* Queue @j (consumed) as one line. */
+static int cl_put(struct api_client *cl, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	size_t n = s ? strlen(s) : 0, cap;
+	char *p;
+
+	json_decref(j);
+	if (!s)
+		return -ENOMEM;
+	if (cl->outlen + n + 1 > cl->outcap) {
+		cap = cl->outcap ? cl->outcap : 4096;
+		while (cap < cl->outlen + n + 1)
+			cap *= 2;
+		p = realloc(cl->out, cap);
+		if (!p) {
+			free(s);
+			return -ENOMEM;
+		}
+		cl->out = p;
+		cl->outcap = cap;
+	}
+	memcpy(cl->out + cl->outlen, s, n);
+	cl->out[cl->outlen + n] = '\n';
+	cl->outlen += n + 1;
+	free(s);
+	return 0;
+}
+
+static json_t *answer(const json_t *req)
+{
+	json_t *a = json_object();
+	json_t *tag = req ? json_object_get(req, "tag") : NULL;
+
+	json_object_set_new(a, "ok", json_true());
+	if (tag)
+		json_object_set(a, "tag", tag);
+	return a;
+}
+
+static void error(struct api_client *cl, const json_t *req, const char *code,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void error(struct api_client *cl, const json_t *req, const char *code,
+		  const char *fmt, ...)
+{
+	json_t *a = answer(req);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_set_new(a, "ok", json_false());
+	json_object_set_new(a, "error", json_string(code));
+	json_object_set_new(a, "message", json_string(msg));
+	cl_put(cl, a);
+}
+
+/* A chat row as the API shows it. */
+static json_t *message_json(const struct dchat *m)
+{
+	json_t *o = json_object();
+	char id[33], dev[33];
+	struct content ct;
+	const char *why;
+	void *keep;
+
+	hex_encode(m->msg_id, 16, id);
+	json_object_set_new(o, "id", json_string(id));
+	json_object_set_new(o, "with", json_string(m->peer));
+	json_object_set_new(o, "dir", json_string(m->outgoing ? "out" : "in"));
+	if (m->sender_dev) {
+		hex_encode(m->sender_dev, 16, dev);
+		json_object_set_new(o, "device", json_string(dev));
+	}
+	if (!content_parse(m->body, m->len, &ct, &keep, &why)) {
+		json_object_set_new(o, "kind",
+				    json_string(content_kind_name(ct.kind)));
+		if (ct.kind == CONTENT_TEXT)
+			json_object_set_new(o, "text",
+					    json_stringn(ct.text,
+							 ct.text_len));
+		content_free(keep);
+	} else {
+		json_object_set_new(o, "kind", json_string("unreadable"));
+	}
+	json_object_set_new(o, "sent_ms", json_integer((json_int_t)m->sent_ms));
+	json_object_set_new(o, "at_ms", json_integer((json_int_t)m->at_ms));
+	json_object_set_new(o, "state",
+			    json_string(m->state <= DCHAT_RECEIVED ?
+					state_name[m->state] : "unknown"));
+	if (m->error)
+		json_object_set_new(o, "error", json_string(m->error));
+	json_object_set_new(o, "rev", json_integer((json_int_t)m->rev));
+	return o;
+}
+
+/* A reset notice is the messaging's own business, not a person's. */
+static bool hidden(const struct dchat *m)
+{
+	struct content ct;
+	const char *why;
+	void *keep;
+	bool ret;
+
+	if (content_parse(m->body, m->len, &ct, &keep, &why))
+		return false;
+	ret = ct.kind == CONTENT_RESET;
+	content_free(keep);
+	return ret;
+}
+
+static int add_to_array(void *ctx, const struct dchat *m)
+{
+	if (hidden(m))
+		return 0;
+	return json_array_append_new(ctx, message_json(m)) ? -ENOMEM : 0;
+}
+
+struct watch_ctx {
+	struct api_client *cl;
+	uint64_t last;
+};
+
+static int watch_cb(void *ctx, const struct dchat *m)
+{
+	struct watch_ctx *w = ctx;
+	json_t *e;
+
+	if (hidden(m)) {
+		w->last = m->rev;
+		return 0;
+	}
+	e = message_json(m);
+	json_object_set_new(e, "event", json_string("message"));
+	if (cl_put(w->cl, e))
+		return -ENOMEM;
+	w->last = m->rev;
+	return w->cl->outlen >= API_BACKLOG_MAX ? 1 : 0;
+}
+
+/* Send @cl what changed since it last heard, while its backlog allows. */
+static void cl_watch(struct api_client *cl)
+{
+	struct ternd *td = cl->td;
+	struct watch_ctx w = { .cl = cl, .last = cl->since };
+	int n;
+
+	while (!cl->dead && cl->watching && cl->outlen < API_BACKLOG_MAX) {
+		n = dstore_chat_since(td->ds, cl->since, 64, watch_cb, &w);
+		cl->since = w.last;
+		if (n <= 0) {
+			if (n < 0)
+				td_log(td, TD_ERR, "store: %s",
+				       dstore_error(td->ds));
+			break;
+		}
+	}
+	if (!cl->dead)
+		cl_flush(cl);
+}
+
+static const char *get_str(const json_t *req, const char *key)
+{
+	return json_string_value(json_object_get(req, key));
+}
+
+static void op_send(struct api_client *cl, const json_t *req)
+{
+	const char *to = get_str(req, "to");
+	json_t *text = json_object_get(req, "text");
+	char err[256], id[33];
+	uint8_t mid[16];
+	json_t *a;
+
+	if (!to || !json_is_string(text)) {
+		error(cl, req, "bad-request",
+		      "send needs \"to\" (a handle) and \"text\" (a string)");
+		return;
+	}
+	if (chat_send_text(cl->td, to, json_string_value(text),
+			   json_string_length(text), mid, err, sizeof(err))) {
+		error(cl, req, strstr(err, "store") ? "internal" :
+			       "bad-request", "%s", err);
+		return;
+	}
+	hex_encode(mid, 16, id);
+	a = answer(req);
+	json_object_set_new(a, "id", json_string(id));
+	cl_put(cl, a);
+}
+
+static void op_history(struct api_client *cl, const json_t *req)
+{
+	const char *with = get_str(req, "with"), *why;
+	json_t *lim = json_object_get(req, "limit"), *arr, *a;
+	json_int_t n = API_HISTORY_MAX;
+	int ret;
+
+	if (!with) {
+		error(cl, req, "bad-request", "history needs \"with\" (a handle)");
+		return;
+	}
+	why = handle_why(with);
+	if (why) {
+		error(cl, req, "bad-request", "with: the handle %s", why);
+		return;
+	}
+	if (lim) {
+		n = json_integer_value(lim);
+		if (!json_is_integer(lim) || n < 1 || n > API_HISTORY_MAX) {
+			error(cl, req, "bad-request",
+			      "limit: an integer from 1 to %d",
+			      API_HISTORY_MAX);
+			return;
+		}
+	}
+	arr = json_array();
+	ret = dstore_chat_history(cl->td->ds, with, (unsigned int)n,
+				  add_to_array, arr);
+	if (ret < 0) {
+		json_decref(arr);
+		error(cl, req, "internal", "store: %s",
+		      dstore_error(cl->td->ds));
+		return;
+	}
+	a = answer(req);
+	json_object_set_new(a, "messages", arr);
+	cl_put(cl, a);
+}
+
+static void op_watch(struct api_client *cl, const json_t *req)
+{
+	json_t *since = json_object_get(req, "since"), *a;
+	uint64_t rev;
+
+	if (dstore_chat_rev(cl->td->ds, &rev)) {
+		error(cl, req, "internal", "store: %s",
+		      dstore_error(cl->td->ds));
+		return;
+	}
+	if (since && (!json_is_integer(since) ||
+		      json_integer_value(since) < 0)) {
+		error(cl, req, "bad-request",
+		      "since: a change number (an integer, 0 or more)");
+		return;
+	}
+	cl->since = since ? (uint64_t)json_integer_value(since) : rev;
+	cl->watching = true;
+	a = answer(req);
+	json_object_set_new(a, "rev", json_integer((json_int_t)rev));
+	cl_put(cl, a);
+	cl_watch(cl);
+}
+
+static void op_status(struct api_client *cl, const json_t *req)
+{
+	struct td_chat *c = cl->td->chat;
+	json_t *a = answer(req);
+	uint64_t rev = 0;
+
+	dstore_chat_rev(cl->td->ds, &rev);
+	json_object_set_new(a, "handle", json_string(chat_self(cl->td)));
+	json_object_set_new(a, "sent", json_integer((json_int_t)c->sent));
+	json_object_set_new(a, "received",
+			    json_integer((json_int_t)c->received));
+	json_object_set_new(a, "dropped",
+			    json_integer((json_int_t)c->dropped));
+	json_object_set_new(a, "rev", json_integer((json_int_t)rev));
+	cl_put(cl, a);
+}
+
+static void request(struct api_client *cl, const char *line, size_t len)
+{
+	json_error_t je;
+	json_t *req;
+	const char *op;
+
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	if (!req || !json_is_object(req)) {
+		if (req)
+			error(cl, NULL, "bad-request",
+			      "a request is a JSON object");
+		else
+			error(cl, NULL, "bad-request",
+			      "not JSON: %s (column %d)", je.text,
+			      je.column);
+		json_decref(req);
+		return;
+	}
+	op = get_str(req, "op");
+	if (!op)
+		error(cl, req, "bad-request", "op: missing or not a string");
+	else if (!strcmp(op, "send"))
+		op_send(cl, req);
+	else if (!strcmp(op, "history"))
+		op_history(cl, req);
+	else if (!strcmp(op, "watch"))
+		op_watch(cl, req);
+	else if (!strcmp(op, "status"))
+		op_status(cl, req);
+	else
+		error(cl, req, "bad-request",
+		      "op: unknown (send, history, watch, status)");
+	json_decref(req);
+}
+
+static void cl_event(struct ev_fd *ev, uint32_t events)
+{
+	struct api_client *cl = (void *)((char *)ev -
+					 offsetof(struct api_client, ev));
+	char *nl, *p;
+	ssize_t n;
+	size_t off;
+
+	if (events & EPOLLOUT) {
+		cl_flush(cl);
+		if (cl->dead)
+			return;
+		if (cl->watching)
+			cl_watch(cl);
+		if (cl->dead)
+			return;
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || cl->closing)
+		return;
+	if (!cl->in) {
+		cl->in = malloc(API_LINE_MAX + 1);
+		if (!cl->in) {
+			cl_kill(cl);
+			return;
+		}
+	}
+	n = recv(ev->fd, cl->in + cl->inlen, API_LINE_MAX + 1 - cl->inlen,
+		 MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		cl_kill(cl);
+		return;
+	}
+	cl->inlen += n;
+	off = 0;
+	while (!cl->dead && (nl = memchr(cl->in + off, '\n',
+					   cl->inlen - off))) {
+		p = cl->in + off;
+		if (nl > p)
+			request(cl, p, nl - p);
+		off = nl - cl->in + 1;
+	}
+	if (cl->dead)
+		return;
+	memmove(cl->in, cl->in + off, cl->inlen - off);
+	cl->inlen -= off;
+	if (cl->inlen > API_LINE_MAX) {
+		error(cl, NULL, "bad-request",
+		      "a request longer than %d bytes", API_LINE_MAX);
+		cl->closing = true;
+		cl->inlen = 0;
+	}
+	cl_flush(cl);
+}
+
+static void api_accept(struct ev_fd *ev, uint32_t events)
+{
+	struct td_chat *c = (void *)((char *)ev - offsetof(struct td_chat,
+							    api_ev));
+	struct api_client *cl, *p;
+	unsigned int n = 0;
+	int fd;
+
+	(void)events;
+	fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (p = c->clients; p; p = p->next)
+		n++;
+	cl = n < API_CLIENTS_MAX ? calloc(1, sizeof(*cl)) : NULL;
+	if (!cl) {
+		close(fd);
+		return;
+	}
+	cl->td = c->td;
+	cl->ev.fn = cl_event;
+	if (ev_fd_add(c->td->loop, &cl->ev, fd, EPOLLIN)) {
+		close(fd);
+		free(cl);
+		return;
+	}
+	cl->next = c->clients;
+	c->clients = cl;
+}
+
+void api_notify(struct ternd *td)
+{
+	struct api_client *cl, *next;
+
+	for (cl = td->chat->clients; cl; cl = next) {
+		next = cl->next;
+		if (cl->watching)
+			cl_watch(cl);
+	}
+}
+
+int api_open(struct ternd *td, char *err, size_t errlen)
+{
+	struct td_chat *c = td->chat;
+	int fd;
+
+	fd = unixsock_listen(td->conf.api_socket, SOCK_STREAM, 16, err,
+			     errlen);
+	if (fd < 0)
+		return fd;
+	c->api_ev.fn = api_accept;
+	c->api_reap.fn = reap;
+	if (ev_fd_add(td->loop, &c->api_ev, fd, EPOLLIN)) {
+		snprintf(err, errlen, "the event loop: %s", strerror(errno));
+		close(fd);
+		unlink(td->conf.api_socket);
+		return -ENOMEM;
+	}
+	c->api_fd = fd;
+	return 0;
+}
+
+void api_close(struct ternd *td)
+{
+	struct td_chat *c = td->chat;
+
+	while (c->clients)
+		cl_kill(c->clients);
+	reap(&c->api_reap);
+	if (c->api_fd >= 0) {
+		ev_fd_del(td->loop, &c->api_ev);
+		close(c->api_fd);
+		unlink(td->conf.api_socket);
+		c->api_fd = -1;
+	}
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ternd's messaging (Documentation/messaging.rst): what a person sends
+ * and receives, end to end encrypted, on top of the push transport.
+ *
+ *   chat.c      start and stop, the directory jobs messaging needs (a
+ *               verified lookup, and prekeys claimed, for a handle),
+ *               what runs after each commit
+ *   chatsend.c  the send pump: a queued message, encrypted for each
+ *               device of the recipient's account and each other device
+ *               of this account, sealed, into the outbox
+ *   chatrecv.c  the receive pump: an inbox message opened, its sender
+ *               checked against the directory, decrypted, stored
+ *   api.c       the local client API (JSON lines on a UNIX socket)
+ *
+ * Both pumps run in the loop thread over the store; they wait for the
+ * directory worker when they need a lookup or a claim, one job at a time
+ * each, and go on in order when it is done. What they write goes into
+ * the iteration's batch with what it consumed, so a failed commit leaves
+ * the message where it was, to be handled again.
+ */
+#ifndef TERND_CHAT_H
+#define TERND_CHAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backoff.h"
+#include "claim.h"
+#include "evloop.h"
+#include "lookup.h"
+#include "sess.h"
+
+struct ternd;
+struct api_client;
+
+#define CHAT_PUMP_MAX		32	/* messages a pump handles at once */
+#define CHAT_RETRY_BASE_MS	1000
+#define CHAT_RETRY_CAP_MS	60000
+#define CHAT_DEVICES		(2 * ENTRY_MAX_DEVICES)
+
+/* What a directory job found for one handle. */
+struct chat_target {
+	char handle[256];
+	bool claim;			/* also claim its devices' prekeys */
+	int ret;			/* 0, a lookup_verdict > 0, -errno */
+	char err[512];
+	struct lookup_result r;
+	struct claim_result c;
+};
+
+struct chat_job;
+typedef void (*chat_done_fn)(struct ternd *td, struct chat_target *t,
+			     unsigned int n, bool cancelled);
+
+/* A peer device a message goes to, with a bundle when it has no session. */
+struct chat_dest {
+	uint8_t dev[ENTRY_ID_LEN];
+	uint8_t ik[ENTRY_KEY_LEN];
+	uint8_t token[ENTRY_TOKEN_LEN];
+	const char *handle;		/* its account's */
+	bool has_bundle;
+	struct sess_bundle b;
+};
+
+struct td_chat {
+	struct ternd *td;
+	struct sess_self me;
+	bool send_busy, recv_busy;	/* a directory job is out */
+	struct ev_timer retry;		/* after a directory failure */
+	struct backoff bo;
+	bool stopping;
+
+	/* chatsend.c: bundles claimed for the message @bundle_seq. */
+	int64_t bundle_seq;
+	unsigned int n_bundles;
+	struct chat_dest bundles[CHAT_DEVICES];
+
+	/* chatrecv.c: the inbox message a fresh lookup was made for. */
+	bool fresh_for_set;
+	uint8_t fresh_for[16];
+
+	/* api.c */
+	int api_fd;
+	struct ev_fd api_ev;
+	struct api_client *clients;
+	struct api_client *graveyard;	/* closed, freed after the iteration */
+	struct ev_after api_reap;
+	uint64_t rev;			/* newest change told to watchers */
+
+	bool pushed;			/* the outbox got pushes */
+
+	/* Counters, for status. */
+	uint64_t sent, received, dropped;
+};
+
+/* chat.c */
+int chat_start(struct ternd *td, char *err, size_t errlen);
+void chat_stop(struct ternd *td);
+/* After the directory worker stopped (no job can finish later). */
+void chat_free(struct ternd *td);
+/* Run the pumps (soon, from the loop). */
+void chat_kick(struct ternd *td);
+/* After a commit: tell the API's watchers what changed. */
+void chat_committed(struct ternd *td);
+/* A commit failed: what the pumps did is undone; try again later. */
+void chat_rolled_back(struct ternd *td);
+/* Retry after a directory failure, with backoff. */
+void chat_retry_later(struct ternd *td);
+/* Look up (and claim for) @n handles on the worker; @done follows. */
+int chat_job(struct ternd *td, const struct chat_target *t, unsigned int n,
+	     chat_done_fn done);
+/* The verified entry of @handle from the lookup cache, when fresh. */
+const struct tdir_cached *chat_cached(struct ternd *td, const char *handle);
+/* This device's handle, as registered. */
+const char *chat_self(struct ternd *td);
+
+/* chatsend.c */
+void chat_send_pump(struct ternd *td);
+/* Queue a text to @to (committed when this returns 0): its id in @id. */
+int chat_send_text(struct ternd *td, const char *to, const char *text,
+		   size_t len, uint8_t id[16], char *err, size_t errlen);
+
+/*
+ * Queue a reset notice to @to (in the batch): this device could not open
+ * the push @push_id from one of its devices, and starts a new session
+ * with them by sending it; they send that message again.
+ */
+int chat_send_reset(struct ternd *td, const char *to,
+		    const uint8_t push_id[16]);
+/* The push id of @msg_id's copy to device @dev in @round. */
+int chat_push_id(const uint8_t msg_id[16], const uint8_t dev[16],
+		 uint32_t round, uint8_t out[16]);
+
+/* chatrecv.c */
+void chat_recv_pump(struct ternd *td);
+
+/* api.c */
+int api_open(struct ternd *td, char *err, size_t errlen);
+void api_close(struct ternd *td);
+void api_notify(struct ternd *td);
+
+#endif /* TERND_CHAT_H */

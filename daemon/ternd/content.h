@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a person sends (daemon/proto/content.proto): encoding, and
+ * decoding that checks every field and names the first one that is
+ * wrong. A body of a kind this ternd does not know decodes as
+ * CONTENT_UNKNOWN: newer devices may send kinds older ones only keep.
+ */
+#ifndef TERND_CONTENT_H
+#define TERND_CONTENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONTENT_VERSION		1
+#define CONTENT_ID_LEN		16
+#define CONTENT_TEXT_MAX	(16 * 1024)
+#define CONTENT_RESET_MAX	64
+
+enum content_kind {
+	CONTENT_UNKNOWN,
+	CONTENT_TEXT,
+	CONTENT_RESET,
+};
+
+struct content {
+	uint8_t msg_id[CONTENT_ID_LEN];
+	uint64_t sent_ms;
+	char sync_to[256];		/* "" unless a copy to an own device */
+	enum content_kind kind;
+	const char *text;		/* CONTENT_TEXT: UTF-8, not NUL-ended */
+	size_t text_len;
+	unsigned int n_reset;		/* CONTENT_RESET: the ids */
+	const uint8_t *reset[CONTENT_RESET_MAX];
+};
+
+/* Encode @c into a malloc()ed buffer: 0, -EINVAL (a field out of its
+ * limits), -ENOMEM.
+ */
+int content_pack(const struct content *c, uint8_t **out, size_t *len);
+/*
+ * Decode @len bytes of @buf into @c, whose pointers go into *@keep
+ * (content_free() it). -EBADMSG with *@why naming what was wrong.
+ */
+int content_parse(const uint8_t *buf, size_t len, struct content *c,
+		  void **keep, const char **why);
+void content_free(void *keep);
+/* A kind's name, for the client API: "text", "reset", "unknown". */
+const char *content_kind_name(enum content_kind k);
+
+#endif /* TERND_CONTENT_H */

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ternd's store: the conversations (dstore.h, "chat"). The Content of
+ * each message is kept as it was sent or received; daemon/ternd/
+ * content.c reads it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dstore_int.h"
+
+int dstore_chat_add(struct dstore *ds, const struct dchat *m, int64_t *seq)
+{
+	sqlite3_stmt *s = ds->st[S_CH_ADD];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqldb_bind_blob(s, 1, m->msg_id, DSTORE_MSG_ID_LEN) ||
+	    sqlite3_bind_text(s, 2, m->peer, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int(s, 3, m->outgoing) ||
+	    (m->sender_dev ?
+	     sqldb_bind_blob(s, 4, m->sender_dev, DSTORE_DEV_LEN) :
+	     sqlite3_bind_null(s, 4)) ||
+	    sqldb_bind_blob(s, 5, m->body, m->len) ||
+	    sqlite3_bind_int64(s, 6, dstore_s64(m->sent_ms)) ||
+	    sqlite3_bind_int64(s, 7, dstore_s64(m->at_ms)) ||
+	    sqlite3_bind_int(s, 8, m->state))
+		ret = dstore_bind_fail(ds, "add message");
+	else
+		ret = sqldb_step_done(&ds->d, s, "add message");
+	sqlite3_clear_bindings(s);
+	if (!ret) {
+		if (sqlite3_changes(ds->d.db))
+			*seq = sqlite3_last_insert_rowid(ds->d.db);
+		else
+			ret = 1;
+	}
+	return sqldb_op_end(&ds->d, ret);
+}
+
+int dstore_chat_state(struct dstore *ds, int64_t seq, enum dchat_state state,
+		      unsigned int pushes_left, const char *error)
+{
+	sqlite3_stmt *s = ds->st[S_CH_STATE];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int64(s, 1, seq) || sqlite3_bind_int(s, 2, state) ||
+	    sqlite3_bind_int64(s, 3, pushes_left) ||
+	    (error ? sqlite3_bind_text(s, 4, error, -1, SQLITE_STATIC) :
+		     sqlite3_bind_null(s, 4)))
+		ret = dstore_bind_fail(ds, "update message");
+	else
+		ret = sqldb_step_done(&ds->d, s, "update message");
+	sqlite3_clear_bindings(s);
+	if (!ret && !sqlite3_changes(ds->d.db))
+		ret = -ENOENT;
+	return sqldb_op_end(&ds->d, ret);
+}
+
+int dstore_chat_requeue(struct dstore *ds, int64_t seq)
+{
+	sqlite3_stmt *s = ds->st[S_CH_REQUEUE];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int64(s, 1, seq))
+		ret = dstore_bind_fail(ds, "queue message again");
+	else
+		ret = sqldb_step_done(&ds->d, s, "queue message again");
+	if (!ret && !sqlite3_changes(ds->d.db))
+		ret = -ENOENT;
+	return sqldb_op_end(&ds->d, ret);
+}
+
+/* Pass the rows of @s (bound, CHAT_COLS) to @cb. */
+static int chat_rows(struct dstore *ds, sqlite3_stmt *s, const char *what,
+		     int (*cb)(void *ctx, const struct dchat *m), void *ctx)
+{
+	struct dchat m;
+	int n = 0, ret;
+
+	while ((ret = sqldb_step_row(&ds->d, s, what)) > 0) {
+		memset(&m, 0, sizeof(m));
+		m.seq = sqlite3_column_int64(s, 0);
+		m.msg_id = sqldb_column_fixed(s, 1, DSTORE_MSG_ID_LEN);
+		m.peer = (const char *)sqlite3_column_text(s, 2);
+		m.outgoing = sqlite3_column_int(s, 3) != 0;
+		if (sqlite3_column_type(s, 4) != SQLITE_NULL)
+			m.sender_dev = sqldb_column_fixed(s, 4,
+							  DSTORE_DEV_LEN);
+		if (!m.msg_id || !m.peer ||
+		    (sqlite3_column_type(s, 4) != SQLITE_NULL &&
+		     !m.sender_dev)) {
+			ret = dstore_corrupt(ds, what);
+			break;
+		}
+		m.body = sqldb_column_blob(s, 5, &m.len);
+		m.sent_ms = (uint64_t)sqlite3_column_int64(s, 6);
+		m.at_ms = (uint64_t)sqlite3_column_int64(s, 7);
+		m.state = sqlite3_column_int(s, 8);
+		m.pushes_left = (unsigned int)sqlite3_column_int64(s, 9);
+		m.error = (const char *)sqlite3_column_text(s, 10);
+		m.rev = (uint64_t)sqlite3_column_int64(s, 11);
+		m.round = (uint32_t)sqlite3_column_int64(s, 12);
+		ret = cb(ctx, &m);
+		if (ret < 0)
+			break;
+		n++;
+		if (ret)
+			break;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret < 0 ? ret : n;
+}
+
+int dstore_chat_queued(struct dstore *ds,
+		       int (*cb)(void *ctx, const struct dchat *m), void *ctx)
+{
+	return chat_rows(ds, ds->st[S_CH_QUEUED], "read queued messages", cb,
+			 ctx);
+}
+
+int dstore_chat_since(struct dstore *ds, uint64_t rev, unsigned int max,
+		      int (*cb)(void *ctx, const struct dchat *m), void *ctx)
+{
+	sqlite3_stmt *s = ds->st[S_CH_SINCE];
+
+	if (sqlite3_bind_int64(s, 1, dstore_s64(rev)) ||
+	    sqlite3_bind_int64(s, 2, max))
+		return dstore_bind_fail(ds, "read changes");
+	return chat_rows(ds, s, "read changes", cb, ctx);
+}
+
+int dstore_chat_history(struct dstore *ds, const char *peer, unsigned int max,
+			int (*cb)(void *ctx, const struct dchat *m), void *ctx)
+{
+	sqlite3_stmt *s = ds->st[S_CH_PEER];
+
+	if (sqlite3_bind_text(s, 1, peer, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 2, max))
+		return dstore_bind_fail(ds, "read history");
+	return chat_rows(ds, s, "read history", cb, ctx);
+}
+
+int dstore_chat_rev(struct dstore *ds, uint64_t *rev)
+{
+	sqlite3_stmt *s = ds->st[S_CH_REV];
+	int ret;
+
+	ret = sqldb_step_row(&ds->d, s, "read the newest change");
+	if (ret <= 0)
+		return ret ? ret : dstore_corrupt(ds, "the newest change");
+	*rev = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}

@@ -1,0 +1,517 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end encrypted messaging between two people (Documentation/
+# messaging.rst, ternd.rst "The client API"), through the real gateway
+# and directory: alice's and bob's ternds register their handles, then
+# talk through ternd's client API (JSON lines) and ternctl send, history
+# and watch. A text with non-ASCII UTF-8 and shell-special characters
+# arrives exactly, from alice's device, and reaches "sent" at her end; a
+# reply comes back and both histories hold both, in order; 20 messages
+# sent back to back arrive once each, in order; a text of 16384 bytes
+# (the most) arrives whole. Bob goes offline: alice's messages are held
+# by the gateway, whose data files never hold a text nor alice's handle
+# (sealed sender), and reach bob when he is back, his sessions intact.
+# 'watch --since' resumes where a watcher stopped, and its --timeout
+# bounds the whole wait; a live watcher sees queued, sending, sent; a
+# message to a handle the directory lacks ends failed. The API refuses
+# bad requests (bad-request, naming the problem, the tag echoed, the
+# connection usable after), ternctl its bad usage, and 'ternctl recv'
+# while messaging is on. A raw push that does not
+# open is dropped, counted, consumed from the inbox. ternd's logs hold
+# no text and no peer's handle, the gateway's neither; every ternd, the
+# gateway and the directory exit 0 on SIGTERM with no sanitizer report.
+#
+# The directory (port 8443), tern-gatewayd (port 5222, the user
+# transport) and the ternds (the user transport) share one network
+# namespace of its own (198.18.15.2). Skips, saying why, without root,
+# namespaces, curl or openssl.
+set -u
+
+. "$(dirname "$0")/dir_lib.sh"
+. "$(dirname "$0")/ternd_lib.sh"
+GATEWAYD=$build/san/bin/tern-gatewayd
+TERND=$build/san/bin/ternd
+dir_setup chat 198.18.15.2
+ktap_set_plan 43
+for t in "$GATEWAYD" "$TERND"; do
+	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
+done
+export PYTHONIOENCODING=utf-8
+"$top/tools/pki" gateway "$WORK/pki" gw.test "$ADDR" >/dev/null ||
+	ktap_exit_fail_msg "tools/pki failed"
+CA=$WORK/pki/ca.crt
+
+"$DIRD" --data "$WORK/data" --add-invites 2 >"$WORK/invites" ||
+	ktap_exit_fail_msg "cannot make invites"
+"$DIRD" --data "$WORK/data" --show-keys >"$WORK/keys" ||
+	ktap_exit_fail_msg "cannot show the keys"
+HEADKEY=$(sed -n 's/^head-key = //p' "$WORK/keys")
+VRFKEY=$(sed -n 's/^vrf-key = //p' "$WORK/keys")
+INV1=$(sed -n 1p "$WORK/invites")
+INV2=$(sed -n 2p "$WORK/invites")
+dird_start --claim-rate 0 --change-rate 0
+
+# --- the gateway ---
+
+gw_start
+
+# --- helpers ---
+
+DOPTS=(--directory "$URL" --head-key "$HEADKEY" --vrf-key "$VRFKEY"
+       --prekeys 20 --directory-check 2s --lookup-cache 2s)
+A=alice@example.org
+B=bob@example.org
+
+# check_eq NAME EXPECTED ACTUAL: a check of equal strings.
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ktap_test_pass "$1"
+	else
+		echo "# expected:"
+		printf '%s\n' "$2" | sed 's/^/#   /'
+		echo "# got:"
+		printf '%s\n' "$3" | sed 's/^/#   /'
+		ktap_test_fail "$1"
+	fi
+}
+
+# tc NAME CMD ARGS...: ternctl CMD with ternd NAME's control socket.
+tc() {
+	local name=$1 cmd=$2
+
+	shift 2
+	timeout 30 "$TERNCTL" "$cmd" -S "$WORK/$name/ternd.sock" "$@"
+}
+
+# js FIELD...: for each JSON object on stdin (one a line), its FIELDs
+# joined by '|' (strings as they are, others as JSON, ABSENT if absent).
+js() {
+	python3 -c '
+import json, sys
+for line in sys.stdin.buffer.read().decode("utf-8").splitlines():
+    try:
+        d = json.loads(line)
+    except ValueError:
+        print("not JSON: " + line)
+        continue
+    v = [d[k] if isinstance(d.get(k), str) else
+         json.dumps(d[k]) if k in d else "ABSENT" for k in sys.argv[1:]]
+    print("|".join(v))' "$@"
+}
+
+# api NAME LINE...: each LINE to ternd NAME's client API on one
+# connection, each answer printed. Special lines: @MAX a send to bob of
+# 16384 bytes of text, @LONG of 16385, @BIG a line of 70000 bytes (after
+# its answer, CLOSED or OPEN says whether ternd closed the connection).
+api() {
+	python3 - "$WORK/$1/ternd-api.sock" "${@:2}" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile("rb")
+special = {
+    "@MAX": {"op": "send", "to": "bob@example.org", "text": "\u00e9" * 8192},
+    "@LONG": {"op": "send", "to": "bob@example.org",
+              "text": "\u00e9" * 8192 + "x"},
+    "@BIG": {"op": "status", "pad": "x" * 70000},
+}
+for line in sys.argv[2:]:
+    if line in special:
+        data = json.dumps(special[line]).encode()
+    else:
+        data = line.encode()
+    try:
+        s.sendall(data + b"\n")
+        ans = f.readline()
+    except OSError as e:
+        print("ERROR " + str(e))
+        break
+    if not ans:
+        print("CLOSED")
+        break
+    print(ans.decode().rstrip("\n"))
+    if line == "@BIG":
+        # Closed: the end, or a reset (ternd closed it with our line
+        # unread); open: a timeout.
+        try:
+            print("CLOSED" if not f.readline() else "OPEN")
+        except ConnectionResetError:
+            print("CLOSED")
+        except OSError as e:
+            print("OPEN " + str(e))
+PY
+}
+
+# apist NAME KEY...: the KEYs of ternd NAME's API status.
+apist() {
+	api "$1" '{"op":"status"}' | js "${@:2}"
+}
+
+# hist NAME PEER FIELD...: FIELDs of each message of NAME's history with
+# PEER, oldest first.
+hist() {
+	tc "$1" history -n 1000 -j "$2" 2>&1 | js "${@:3}"
+}
+
+# wait_state NAME PEER ID STATE SECONDS: until message ID of NAME's history
+# with PEER is in STATE.
+wait_state() {
+	for _ in $(seq $(($5 * 10))); do
+		hist "$1" "$2" id state | grep -x "$3|$4" >/dev/null &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# sendj NAME TO TEXT: ternctl send -j; ID: the message id.
+sendj() {
+	ID=$(tc "$1" send -j "$2" "$3" 2>&1 | js id)
+}
+
+# wj NAME ARGS...: ternctl watch -j: W its output, WRC its exit status.
+wj() {
+	local name=$1
+
+	shift
+	W=$(tc "$name" watch -j "$@" 2>"$WORK/werr")
+	WRC=$?
+}
+
+# --- alice and bob register ---
+
+td_start alice "${DOPTS[@]}" --handle "$A" --invite "$INV1"
+td_start bob "${DOPTS[@]}" --handle "$B" --invite "$INV2"
+wait_st alice directory '^registered$' 20
+wait_st bob directory '^registered$' 20
+AID=$(st alice 'device id')
+BID=$(st bob 'device id')
+check "alice and bob registered, each API answers with its own handle" \
+	"^registered registered [0-9a-f]{32} [0-9a-f]{32} $A\|0\|0\|0 $B\|0\|0\|0\$" \
+	"$(st alice directory) $(st bob directory) $AID $BID $(apist alice \
+	handle sent received dropped 2>&1) $(apist bob handle sent received \
+	dropped 2>&1)"
+
+# --- 1, 2: alice -> bob ---
+
+# Every text sent, to look for in the logs and the gateway's data.
+TEXTS=()
+# shellcheck disable=SC2016 # nothing to expand: the text as it is
+T1='héllo wörld ✓ $(id) `id` "dq" '\''sq'\'' \n\\ a;b|c&d <e> %s ~!'
+TEXTS+=("$T1")
+BREV=$(apist bob rev)
+# A live watcher of alice's: connected before she sends.
+python3 - "$WORK/alice/ternd-api.sock" "$WORK/ready" >"$WORK/awatch" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(15)
+s.connect(sys.argv[1])
+f = s.makefile("rb")
+s.sendall(b'{"op":"watch"}\n')
+print(f.readline().decode().rstrip("\n"), flush=True)
+open(sys.argv[2], "w").close()
+try:
+    for _ in range(3):
+        print(f.readline().decode().rstrip("\n"), flush=True)
+except OSError:
+    pass
+PY
+AWPID=$!
+for _ in $(seq 100); do
+	[ -e "$WORK/ready" ] && break
+	sleep 0.05
+done
+sendj alice "$B" "$T1"
+ID1=$ID
+wj bob --since "$BREV" -n 1 --timeout 15000
+check_eq "bob's watch: alice's text, exact (UTF-8, shell-special), from her device" \
+	"0 in|$A|$T1|$AID|$ID1|received|text" \
+	"$WRC $(printf '%s\n' "$W" | js dir with text device id state kind)"
+wait_state alice "$B" "$ID1" sent 15
+check_eq "alice's history: the message to bob, sent" \
+	"out|$B|$T1|sent|ABSENT" \
+	"$(hist alice "$B" dir with text state device)"
+wait "$AWPID"
+check_eq "a live watcher of alice's sees it queued, sending, sent" \
+	"queued|$ID1 sending|$ID1 sent|$ID1" \
+	"$(tail -n +2 "$WORK/awatch" | js state id | tr '\n' ' ' | sed 's/ $//')"
+
+# --- 3: bob replies ---
+
+T2='réponse de bob: ça va ✓✓'
+TEXTS+=("$T2")
+AREV=$(apist alice rev)
+sendj bob "$A" "$T2"
+ID2=$ID
+wj alice --since "$AREV" -n 1 --timeout 15000
+check_eq "alice's watch: bob's reply, from his device" \
+	"0 in|$B|$T2|$BID|$ID2" \
+	"$WRC $(printf '%s\n' "$W" | js dir with text device id)"
+wait_state bob "$A" "$ID2" sent 15
+check_eq "both histories: both messages, in order" \
+	"out|$T1|$ID1|sent in|$T2|$ID2|received / in|$T1|$ID1|received out|$T2|$ID2|sent" \
+	"$(hist alice "$B" dir text id state | tr '\n' ' ')/ $(hist bob "$A" \
+		dir text id state | tr '\n' ' ' | sed 's/ $//')"
+check_eq "history -n 1: the newest only" "$T2" \
+	"$(tc alice history -n 1 -j "$B" 2>&1 | js text)"
+out=$(tc alice history "$B" 2>&1)
+d='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
+check_eq "ternctl history: one line each, -> with the state, <- without" \
+	"-> $B: $T1  [sent]|<- $B: $T2" \
+	"$(printf '%s\n' "$out" | sed -E "s/^$d //" | paste -sd '|')"
+
+# --- 4: 20 back to back ---
+
+BREV=$(apist bob rev)
+BRECV=$(apist bob received)
+rc=0
+for i in $(seq 20); do
+	tc alice send "$B" "m$i" >/dev/null || rc=1
+done
+wj bob --since "$BREV" -n 20 --timeout 15000
+check_eq "20 messages sent back to back: bob's watch shows m1..m20 in order" \
+	"0 $(seq -f 'm%g' 20 | paste -sd ' ')" \
+	"$WRC $(printf '%s\n' "$W" | js text | paste -sd ' ')"
+for _ in $(seq 150); do
+	[ "$(hist alice "$B" state | tail -20 | sort -u)" = sent ] && break
+	sleep 0.1
+done
+sleep 0.5
+check_eq "each once in bob's history, in order; alice's 20 all sent" \
+	"$rc $(seq -f 'm%g' 20 | paste -sd ' ') 20 20 20 sent" \
+	"$rc $(hist bob "$A" text | grep -x 'm[0-9]*' | paste -sd ' ') $(
+	hist bob "$A" id text | grep '|m[0-9]*$' | sort -u | wc -l) $(
+	hist bob "$A" text | grep -cx 'm[0-9]*') $(($(apist bob received) -
+	BRECV)) $(hist alice "$B" state | tail -20 | sort -u | paste -sd ,)"
+
+# The longest text: 16384 bytes (8192 two-byte characters).
+BREV=$(apist bob rev)
+out=$(api alice @MAX)
+wj bob --since "$BREV" -n 1 --timeout 15000
+check_eq "a text of 16384 bytes (the most) is taken and arrives whole" \
+	"true 0 16384 $(printf '%s' "$out" | js id)" \
+	"$(printf '%s' "$out" | js ok) $WRC $(printf '%s\n' "$W" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.buffer.read().decode("utf-8") or "{}")
+t = d.get("text", "")
+print(len(t.encode()) if t == "\u00e9" * 8192 else "wrong text", d.get("id"))')"
+
+# --- 5: bob offline ---
+
+BREV=$(apist bob rev)
+BTOK=$(st bob 'push token')
+td_stop bob
+check "bob's ternd exits 0 on SIGTERM" '^0$' "$?"
+OFF=()
+ids=()
+for i in 1 2 3; do
+	OFF+=("offline-quokka-$i-$$ ünïcödé")
+	sendj alice "$B" "${OFF[$((i - 1))]}"
+	ids+=("$ID")
+done
+TEXTS+=("${OFF[@]}")
+ok=0
+for id in "${ids[@]}"; do
+	wait_state alice "$B" "$id" sent 15 && ok=$((ok + 1))
+done
+check "bob offline: alice's 3 messages reach sent (the gateway holds them)" \
+	'^3$' "$ok"
+# What the gateway holds for bob's push token (its store, gateway.rst):
+# a sealed payload for each message.
+check "the gateway holds them: 3 payloads queued for bob's token" '^3$' \
+	"$(python3 - "$WORK/gwdata/gateway.db" "$BTOK" <<'PY' 2>&1
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(db.execute("SELECT count(*) FROM messages WHERE token = ? AND"
+                 " payload IS NOT NULL",
+                 (bytes.fromhex(sys.argv[2]),)).fetchone()[0])
+PY
+)"
+check "the gateway's data files hold no text and no sender handle" \
+	'^[1-9][0-9]* files, 0 0 0$' \
+	"$(find "$WORK/gwdata" -type f | wc -l) files, $(
+	grep -ra -F -c -e "offline-quokka" "$WORK/gwdata" |
+		awk -F: '{ s += $NF } END { print s + 0 }') $(
+	grep -ra -F -c -e "$A" "$WORK/gwdata" |
+		awk -F: '{ s += $NF } END { print s + 0 }') $(
+	grep -ra -F -c -e "ünïcödé" -e "alice@" "$WORK/gwdata" |
+		awk -F: '{ s += $NF } END { print s + 0 }')"
+td_start bob "${DOPTS[@]}" --handle "$B"
+wait_st bob directory '^registered$' 20
+wj bob --since "$BREV" -n 3 --timeout 15000
+check_eq "bob back (no invite): the 3 arrive, in order, once each, from alice" \
+	"0 $A|${OFF[0]} $A|${OFF[1]} $A|${OFF[2]} 1 1 1" \
+	"$WRC $(printf '%s\n' "$W" | js with text | paste -sd ' ') $(
+	for t in "${OFF[@]}"; do hist bob "$A" text | grep -cxF "$t"; done |
+		paste -sd ' ')"
+T3="after-restart from bob $$"
+T4="after-restart from alice $$"
+TEXTS+=("$T3" "$T4")
+AREV=$(apist alice rev)
+sendj bob "$A" "$T3"
+ID3=$ID
+wj alice --since "$AREV" -n 1 --timeout 15000
+r1="$WRC $(printf '%s\n' "$W" | js dir text)"
+BREV=$(apist bob rev)
+sendj alice "$B" "$T4"
+wj bob --since "$BREV" -n 1 --timeout 15000
+check_eq "after the restart both ways still work (sessions kept)" \
+	"0 in|$T3 / 0 in|$T4" "$r1 / $WRC $(printf '%s\n' "$W" | js dir text)"
+
+# --- 6: watch --since ---
+
+wait_state bob "$A" "$ID3" sent 15
+BREV=$(apist bob rev)
+S1="since-one $$"
+S2="since-two $$"
+TEXTS+=("$S1" "$S2")
+sendj alice "$B" "$S1"
+sendj alice "$B" "$S2"
+for _ in $(seq 150); do
+	hist bob "$A" text | grep -xF "$S2" >/dev/null && break
+	sleep 0.1
+done
+wj bob --since "$BREV" -n 2 --timeout 5000
+check_eq "watch --since REV -n 2: exactly the 2 changes after REV" \
+	"0 $S1|$S2" "$WRC $(printf '%s\n' "$W" | js text | paste -sd '|')"
+wj bob --since "$BREV" -n 3 --timeout 1500
+check_eq "watch --since REV -n 3: nothing more, exit 1 after the timeout" \
+	"1 $S1|$S2" "$WRC $(printf '%s\n' "$W" | js text | paste -sd '|')"
+check "status rev: the newest change's" "^$(apist bob rev)\$" \
+	"$(printf '%s\n' "$W" | js rev | tail -1)"
+
+# --timeout bounds the whole wait for -n N, not each message's: three
+# messages 1.2 s apart, -n 4 --timeout 2000 gives up after 2 s.
+for i in 1 2 3; do
+	TEXTS+=("tick-$i-$$")
+done
+( for i in 1 2 3; do
+	sleep 1.2
+	tc alice send "$B" "tick-$i-$$" >/dev/null
+  done ) &
+TICKPID=$!
+t0=$(date +%s%N)
+wj bob -n 4 --timeout 2000
+ms=$((($(date +%s%N) - t0) / 1000000))
+wait "$TICKPID"
+check "watch -n 4 --timeout 2000 with messages 1.2 s apart: exit 1 within 2 s" \
+	'^1 (1[89][0-9]{2}|2[0-9]{3}|3[0-4][0-9]{2}) ms$' "$WRC $ms ms"
+for _ in $(seq 100); do
+	hist bob "$A" text | grep -xF "tick-3-$$" >/dev/null && break
+	sleep 0.1
+done
+
+# --- 7: nobody ---
+
+sendj alice nobody@example.org "to nobody $$"
+TEXTS+=("to nobody $$")
+wait_state alice nobody@example.org "$ID" failed 15
+check "a message to a handle the directory lacks: failed, no such handle" \
+	'^failed\|no such handle in the directory$' \
+	"$(hist alice nobody@example.org state error)"
+
+# --- 8: the API refuses bad requests ---
+
+out=$(api alice 'not json' '[1,2]' '{"op":"frobnicate"}' \
+	'{"op":"send","text":"x"}' '{"op":"send","to":"bob@example.org"}' \
+	'{"op":"send","to":"no at sign","text":"x"}' @LONG \
+	'{"op":"history","with":"bob@example.org","limit":0}' \
+	'{"op":"history","with":"bob@example.org","limit":1001}' \
+	'{"op":"status","tag":"t-42"}' \
+	'{"op":"frobnicate","tag":{"n":[7]}}' '{"op":"status"}')
+line() { printf '%s\n' "$out" | sed -n "$1p" | js ok error message tag; }
+check "a non-JSON line: bad-request, not JSON" \
+	'^false\|bad-request\|not JSON.*\|ABSENT$' "$(line 1)"
+check "a JSON array: bad-request, a request is an object" \
+	'^false\|bad-request\|.*object.*\|ABSENT$' "$(line 2)"
+check "an unknown op: bad-request naming op" \
+	'^false\|bad-request\|op: unknown.*\|ABSENT$' "$(line 3)"
+check "send without to, without text: bad-request naming them" \
+	'^false\|bad-request\|.*"to".*\|ABSENT false\|bad-request\|.*"text".*\|ABSENT$' \
+	"$(line 4) $(line 5)"
+check "send to a malformed handle: bad-request naming to" \
+	'^false\|bad-request\|to: .*\|ABSENT$' "$(line 6)"
+check "a text of 16385 bytes: bad-request naming text and 16384" \
+	'^false\|bad-request\|text: .*16384.*\|ABSENT$' "$(line 7)"
+check "history limit 0 and 1001: bad-request naming limit" \
+	'^false\|bad-request\|limit: .*\|ABSENT false\|bad-request\|limit: .*\|ABSENT$' \
+	"$(line 8) $(line 9)"
+check "the tag comes back, in an answer and in an error" \
+	'^true\|ABSENT\|ABSENT\|t-42 false\|bad-request\|op: .*\|\{"n": \[7\]\}$' \
+	"$(line 10) $(line 11)"
+check "the connection still answers after the errors" \
+	"^true\|ABSENT\|ABSENT\|ABSENT [0-9]+$" \
+	"$(line 12) $(printf '%s\n' "$out" | sed -n 12p | js rev)"
+out=$(api alice @BIG)
+check "a line over 64 KiB: bad-request, then the connection closed" \
+	'^false\|bad-request\|.*65536.*/CLOSED$' \
+	"$(printf '%s\n' "$out" | head -1 | js ok error message)/$(
+	printf '%s\n' "$out" | sed -n 2p)"
+
+# --- 9: ternctl refuses ---
+
+out=$(tc alice send bob hello 2>&1)
+check "ternctl send to a handle without @: usage error, exit 2" \
+	"^2 .*bob" "$? $out"
+out=$(tc alice history 2>&1)
+check "ternctl history without a handle: usage error, exit 2" \
+	"^2 .*HANDLE" "$? $out"
+out=$(tc alice recv 2>&1)
+check "ternctl recv while messaging is on: refused, saying so" \
+	"^[1-9][0-9]* .*messaging is on" "$? $out"
+
+# --- 10: a raw push to bob is dropped ---
+
+BTOK=$(st bob 'push token')
+BD0=$(apist bob dropped)
+BR0=$(apist bob rev)
+BN0=$(apist bob received)
+RAW="raw-unsealed-push-$$-$(printf 'x%.0s' $(seq 80))"
+TEXTS+=("$RAW")
+out=$(tc alice push "$BTOK" "$RAW" 2>&1)
+for _ in $(seq 100); do
+	[ "$(apist bob dropped)" = $((BD0 + 1)) ] && break
+	sleep 0.1
+done
+check_eq "a raw push to bob: dropped (counted), not in history, inbox consumed" \
+	"$((BD0 + 1)) $BR0 $BN0 0 0" \
+	"$(apist bob dropped) $(apist bob rev) $(apist bob received) $(
+	st bob 'inbox unread') $(hist bob "$A" text | grep -cF "raw-unsealed")"
+
+# --- 11, 12: logs and exits ---
+
+td_stop alice
+td_stop bob
+kill -TERM "$GWPID"
+wait "$GWPID"
+GWRC=$?
+dird_stop
+# (m1..m20 are too short to look for.)
+printf '%s\n' "${TEXTS[@]}" >"$WORK/texts"
+# leaks LOG WORD...: the lines of LOG holding a sent text or a WORD.
+leaks() {
+	local log=$1
+
+	shift
+	{ grep -F -f "$WORK/texts" "$log"
+	  for w in "$@"; do grep -F -e "$w" "$log"; done; } | sort -u |
+		head -5
+}
+check_eq "alice's log: no text, no peer handle" "" \
+	"$(leaks "$WORK/alice.log" "$B" nobody@)"
+check_eq "bob's log: no text, no peer handle" "" \
+	"$(leaks "$WORK/bob.log" "$A")"
+check_eq "the gateway's log: no text, no handle" "" \
+	"$(leaks "$WORK/gw.log" "$A" "$B" nobody@ "@example.org")"
+san_re="Sanitizer|runtime error"
+check "no sanitizer report in any log" '^0$' \
+	"$(cat "$WORK"/alice.log "$WORK"/bob.log "$WORK"/gw.log \
+		"$WORK"/dird.log | grep -Ec "$san_re")"
+check "every ternd exited 0 on SIGTERM" '^ bob=0 alice=0 bob=0$' "$TSTOPS"
+check "the gateway exits 0 on SIGTERM" '^0$' "$GWRC"
+check "the directory exits 0 on SIGTERM, no sanitizer report or error" \
+	'^0 0$' "$STOP"
+
+ktap_finished
