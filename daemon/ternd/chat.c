@@ -127,6 +127,12 @@ int chat_job(struct ternd *td, const struct chat_target *t, unsigned int n,
 	return 0;
 }
 
+void chat_devices_changed(struct ternd *td)
+{
+	if (td->chat)
+		resolve_cache_free(td->dir);
+}
+
 const struct tdir_cached *chat_cached(struct ternd *td, const char *handle)
 {
 	return tdir_cache_get(td->dir, handle, td->conf.lookup_cache_ms);

@@ -112,6 +112,12 @@ int chat_job(struct ternd *td, const struct chat_target *t, unsigned int n,
 	     chat_done_fn done);
 /* The verified entry of @handle from the lookup cache, when fresh. */
 const struct tdir_cached *chat_cached(struct ternd *td, const char *handle);
+/*
+ * The gateway refused a push for a device that is gone (its token revoked
+ * or unknown): forget the device lists in hand, so the next message goes
+ * by fresh lookups.
+ */
+void chat_devices_changed(struct ternd *td);
 /* This device's handle, as registered. */
 const char *chat_self(struct ternd *td);
 

@@ -13,7 +13,7 @@
 
 #include "dstore_int.h"
 
-#define DSTORE_SCHEMA_VERSION	4
+#define DSTORE_SCHEMA_VERSION	5
 
 enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 
@@ -47,9 +47,11 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
  * The conversations (dstore_chat.c): every message sent and received, its
  * Content as it went or came. rev orders changes: each insert or change
  * takes the next one, so a client resumes a stream of changes where it
- * left off. The triggers keep an outgoing message's state in step with
- * its pushes in the outbox: acked all, it is sent; one nacked for good,
- * it failed. round counts the times a message was queued again (a reset
+ * left off. The triggers (as CHAT_V5 redefines them) keep an outgoing
+ * message's state in step with its pushes in the outbox, one per device: once none is pending, it is
+ * sent if the gateway took at least one, failed if it refused every one
+ * (a copy refused for good, say to a revoked device, leaves its reason in
+ * error). round counts the times a message was queued again (a reset
  * notice): each round's pushes have ids of their own.
  */
 #define CHAT_REV "(SELECT coalesce(max(rev), 0) + 1 FROM chat)"
@@ -86,6 +88,31 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 	"  rev = " CHAT_REV " WHERE seq = new.msg_seq AND state != 3;" \
 	" END;"
 
+/*
+ * v5: a message sent to several devices is sent when the gateway took at
+ * least one copy, failed only when it refused every one.
+ */
+#define CHAT_V5 \
+	"ALTER TABLE chat ADD COLUMN pushes_acked INTEGER NOT NULL DEFAULT 0;" \
+	"DROP TRIGGER outbox_acked;" \
+	"DROP TRIGGER outbox_failed;" \
+	"CREATE TRIGGER outbox_acked AFTER DELETE ON outbox" \
+	" WHEN old.msg_seq IS NOT NULL AND old.state = 0 BEGIN" \
+	" UPDATE chat SET pushes_left = pushes_left - 1," \
+	"  pushes_acked = pushes_acked + 1," \
+	"  state = CASE WHEN pushes_left = 1 AND state = 1 THEN 2 ELSE state END," \
+	"  rev = " CHAT_REV " WHERE seq = old.msg_seq;" \
+	" END;" \
+	"CREATE TRIGGER outbox_failed AFTER UPDATE OF state ON outbox" \
+	" WHEN new.state = 2 AND old.state = 0 AND new.msg_seq IS NOT NULL" \
+	" BEGIN" \
+	" UPDATE chat SET pushes_left = pushes_left - 1," \
+	"  error = 'the gateway refused a copy (' || new.nack_reason || ')'," \
+	"  state = CASE WHEN pushes_left = 1 AND state = 1 THEN" \
+	"   CASE WHEN pushes_acked > 0 THEN 2 ELSE 3 END ELSE state END," \
+	"  rev = " CHAT_REV " WHERE seq = new.msg_seq;" \
+	" END;"
+
 static const char schema[] =
 	"CREATE TABLE inbox ("
 	" seq INTEGER PRIMARY KEY,"
@@ -119,13 +146,15 @@ static const char schema[] =
 	") WITHOUT ROWID;"
 	PREKEYS_TABLE
 	SESSIONS_TABLE
-	CHAT_TABLE;
+	CHAT_TABLE
+	CHAT_V5;
 
 /* upgrade[v - 1] takes a store of version v to v + 1. */
 static const char *const upgrade[] = {
 	PREKEYS_TABLE,
 	SESSIONS_TABLE,
 	"ALTER TABLE outbox ADD COLUMN msg_seq INTEGER;" CHAT_TABLE,
+	CHAT_V5,
 };
 
 #define CHAT_COLS "seq, msg_id, peer, outgoing, sender_dev, body, sent_ms," \
@@ -187,8 +216,10 @@ static const char *const sql[S_COUNT] = {
 		" ?6, ?7, ?8, " CHAT_REV ")"
 		" ON CONFLICT (peer, outgoing, msg_id) DO NOTHING",
 	[S_CH_STATE] = "UPDATE chat SET state = ?2, pushes_left = ?3,"
-		" error = ?4, rev = " CHAT_REV " WHERE seq = ?1",
+		" pushes_acked = 0, error = ?4, rev = " CHAT_REV
+		" WHERE seq = ?1",
 	[S_CH_REQUEUE] = "UPDATE chat SET state = 0, pushes_left = 0,"
+		" pushes_acked = 0,"
 		" error = NULL, round = round + 1, rev = " CHAT_REV
 		" WHERE seq = ?1 AND outgoing = 1",
 	[S_CH_QUEUED] = "SELECT " CHAT_COLS " FROM chat"

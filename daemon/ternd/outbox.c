@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "chat.h"
 #include "dstore.h"
 #include "ternd.h"
 
@@ -192,4 +193,9 @@ void outbox_nack(struct ternd *td, const Tern__Nack *n)
 	       "push refused%s: %s%s%s", n->retry_after_ms ?
 	       " for now" : "", wire_nack_name(n->reason),
 	       n->detail[0] ? ": " : "", n->detail);
+	/* A device that went: the device lists in hand are stale. */
+	if (!n->retry_after_ms &&
+	    (n->reason == TERN__NACK_REASON__NACK_REVOKED ||
+	     n->reason == TERN__NACK_REASON__NACK_UNKNOWN_TOKEN))
+		chat_devices_changed(td);
 }

@@ -646,6 +646,8 @@ struct chat_seen {
 	int64_t seq[16];
 	enum dchat_state state[16];
 	uint64_t rev[16];
+	uint32_t round[16];
+	char error[16][64];
 	char peer[16][16];
 	bool outgoing[16];
 };
@@ -659,6 +661,9 @@ static int chat_cb(void *ctx, const struct dchat *m)
 	s->seq[s->n] = m->seq;
 	s->state[s->n] = m->state;
 	s->rev[s->n] = m->rev;
+	s->round[s->n] = m->round;
+	snprintf(s->error[s->n], sizeof(s->error[0]), "%s",
+		 m->error ? m->error : "");
 	snprintf(s->peer[s->n], sizeof(s->peer[0]), "%s", m->peer);
 	s->outgoing[s->n] = m->outgoing;
 	s->n++;
@@ -740,6 +745,50 @@ TEST_F(ds, chat)
 	EXPECT_EQ(0, dstore_chat_history(self->ds, "carol", 3, chat_cb, &s));
 	EXPECT_EQ(-ENOENT, dstore_chat_state(self->ds, 999, DCHAT_SENT, 0,
 					     NULL));
+
+	/*
+	 * A message to three devices, one of them gone: sent, with the
+	 * reason its copy was refused; again in a new round, all refused:
+	 * failed.
+	 */
+	ASSERT_EQ(0, chat_out(self->ds, 3, 0, &a));
+	ASSERT_EQ(0, dstore_begin(self->ds));
+	ASSERT_EQ(0, push_for(self->ds, 4, a));
+	ASSERT_EQ(0, push_for(self->ds, 5, a));
+	ASSERT_EQ(0, push_for(self->ds, 6, a));
+	ASSERT_EQ(0, dstore_chat_state(self->ds, a, DCHAT_SENDING, 3, NULL));
+	ASSERT_EQ(0, dstore_commit(self->ds));
+	ASSERT_EQ(0, dstore_out_failed(self->ds, (uint8_t[16]){ 0xee, 4 },
+				       2));
+	ASSERT_EQ(0, dstore_out_acked(self->ds, (uint8_t[16]){ 0xee, 5 }));
+	ASSERT_EQ(0, dstore_chat_rev(self->ds, &rev));
+	s.n = 0;
+	ASSERT_EQ(1, dstore_chat_since(self->ds, rev - 1, 10, chat_cb, &s));
+	EXPECT_EQ(DCHAT_SENDING, s.state[0]);
+	ASSERT_EQ(0, dstore_out_acked(self->ds, (uint8_t[16]){ 0xee, 6 }));
+	s.n = 0;
+	ASSERT_EQ(1, dstore_chat_since(self->ds, rev, 10, chat_cb, &s));
+	EXPECT_EQ(DCHAT_SENT, s.state[0]);
+	EXPECT_NE(NULL, strstr(s.error[0], "refused a copy (2)"));
+	ASSERT_EQ(0, dstore_chat_requeue(self->ds, a));
+	s.n = 0;
+	ASSERT_EQ(1, dstore_chat_queued(self->ds, chat_cb, &s));
+	EXPECT_EQ(a, s.seq[0]);
+	EXPECT_EQ(1, s.round[0]);
+	ASSERT_EQ(0, dstore_begin(self->ds));
+	ASSERT_EQ(0, push_for(self->ds, 7, a));
+	ASSERT_EQ(0, push_for(self->ds, 8, a));
+	ASSERT_EQ(0, dstore_chat_state(self->ds, a, DCHAT_SENDING, 2, NULL));
+	ASSERT_EQ(0, dstore_commit(self->ds));
+	ASSERT_EQ(0, dstore_out_failed(self->ds, (uint8_t[16]){ 0xee, 7 },
+				       1));
+	ASSERT_EQ(0, dstore_out_failed(self->ds, (uint8_t[16]){ 0xee, 8 },
+				       2));
+	ASSERT_EQ(0, dstore_chat_rev(self->ds, &rev));
+	s.n = 0;
+	ASSERT_EQ(1, dstore_chat_since(self->ds, rev - 1, 10, chat_cb, &s));
+	EXPECT_EQ(DCHAT_FAILED, s.state[0]);
+	EXPECT_EQ(-ENOENT, dstore_chat_requeue(self->ds, 999));
 }
 
 /*
@@ -810,7 +859,7 @@ TEST(upgrade_from_schema_1)
 	ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
 						&st, NULL));
 	ASSERT_EQ(SQLITE_ROW, sqlite3_step(st));
-	EXPECT_EQ(4, sqlite3_column_int(st, 0));
+	EXPECT_EQ(5, sqlite3_column_int(st, 0));
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	scratch_remove(dir);
