@@ -12,6 +12,9 @@
  *        -> {"ok": true, "rev": REV}, then one {"event": "message", ...}
  *           line per change after @since (every message added or whose
  *           state changed), as they happen, until the client goes
+ *   {"op": "read", "with": HANDLE}
+ *        -> {"ok": true, "read": N}: N messages from HANDLE marked read
+ *           (and, unless --read-receipts no, the sender told)
  *   {"op": "status"} -> {"ok": true, "handle", "sent", "received", ...}
  *
  * A request's "tag", if any, comes back in its answer. Failures are
@@ -222,29 +225,18 @@ static json_t *message_json(const struct dchat *m)
 					state_name[m->state] : "unknown"));
 	if (m->error)
 		json_object_set_new(o, "error", json_string(m->error));
+	if (m->delivered_ms)
+		json_object_set_new(o, "delivered_ms",
+				    json_integer((json_int_t)m->delivered_ms));
+	if (m->read_ms)
+		json_object_set_new(o, "read_ms",
+				    json_integer((json_int_t)m->read_ms));
 	json_object_set_new(o, "rev", json_integer((json_int_t)m->rev));
 	return o;
 }
 
-/* A reset notice is the messaging's own business, not a person's. */
-static bool hidden(const struct dchat *m)
-{
-	struct content ct;
-	const char *why;
-	void *keep;
-	bool ret;
-
-	if (content_parse(m->body, m->len, &ct, &keep, &why))
-		return false;
-	ret = ct.kind == CONTENT_RESET;
-	content_free(keep);
-	return ret;
-}
-
 static int add_to_array(void *ctx, const struct dchat *m)
 {
-	if (hidden(m))
-		return 0;
 	return json_array_append_new(ctx, message_json(m)) ? -ENOMEM : 0;
 }
 
@@ -258,10 +250,6 @@ static int watch_cb(void *ctx, const struct dchat *m)
 	struct watch_ctx *w = ctx;
 	json_t *e;
 
-	if (hidden(m)) {
-		w->last = m->rev;
-		return 0;
-	}
 	e = message_json(m);
 	json_object_set_new(e, "event", json_string("message"));
 	if (cl_put(w->cl, e))
@@ -360,6 +348,32 @@ static void op_history(struct api_client *cl, const json_t *req)
 	cl_put(cl, a);
 }
 
+static void op_read(struct api_client *cl, const json_t *req)
+{
+	const char *with = get_str(req, "with"), *why;
+	char err[256];
+	json_t *a;
+	int n;
+
+	if (!with) {
+		error(cl, req, "bad-request", "read needs \"with\" (a handle)");
+		return;
+	}
+	why = handle_why(with);
+	if (why) {
+		error(cl, req, "bad-request", "with: the handle %s", why);
+		return;
+	}
+	n = chat_read(cl->td, with, err, sizeof(err));
+	if (n < 0) {
+		error(cl, req, "internal", "%s", err);
+		return;
+	}
+	a = answer(req);
+	json_object_set_new(a, "read", json_integer(n));
+	cl_put(cl, a);
+}
+
 static void op_watch(struct api_client *cl, const json_t *req)
 {
 	json_t *since = json_object_get(req, "since"), *a;
@@ -430,9 +444,11 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_watch(cl, req);
 	else if (!strcmp(op, "status"))
 		op_status(cl, req);
+	else if (!strcmp(op, "read"))
+		op_read(cl, req);
 	else
 		error(cl, req, "bad-request",
-		      "op: unknown (send, history, watch, status)");
+		      "op: unknown (send, history, watch, read, status)");
 	json_decref(req);
 }
 

@@ -134,6 +134,17 @@ int chat_send_text(struct ternd *td, const char *to, const char *text,
  */
 int chat_send_reset(struct ternd *td, const char *to,
 		    const uint8_t push_id[16]);
+/*
+ * Queue receipts to @to (in the batch): @n of its messages, by id, were
+ * stored (delivered) or read here. A read receipt also goes to this
+ * account's other devices, which then mark them read too.
+ */
+int chat_send_receipt(struct ternd *td, const char *to, bool read,
+		      const uint8_t (*ids)[16], unsigned int n);
+/* Mark every unread message from @peer read, and unless read receipts
+ * are off, tell its sender: how many, or a negative errno.
+ */
+int chat_read(struct ternd *td, const char *peer, char *err, size_t errlen);
 /* The push id of @msg_id's copy to device @dev in @round. */
 int chat_push_id(const uint8_t msg_id[16], const uint8_t dev[16],
 		 uint32_t round, uint8_t out[16]);

@@ -114,8 +114,8 @@ static int resend_cb(void *ctx, const struct dchat *m)
 	if (!m->outgoing || m->sender_dev || r->n == 64 ||
 	    chat_push_id(m->msg_id, r->dev, m->round, id))
 		return 0;
-	for (i = 0; i < r->ct->n_reset; i++) {
-		if (!memcmp(id, r->ct->reset[i], 16)) {
+	for (i = 0; i < r->ct->n_ids; i++) {
+		if (!memcmp(id, r->ct->ids[i], 16)) {
 			r->seq[r->n++] = m->seq;
 			break;
 		}
@@ -151,6 +151,32 @@ static int reset_notice(struct ternd *td, const struct content *ct,
 	return consume(td);
 }
 
+/*
+ * A receipt from @handle: its device stored, or its person read, these
+ * messages of ours; or, a copy from this account's other device
+ * (sync_to), its person read these from sync_to there.
+ */
+static int receipt(struct ternd *td, const struct content *ct,
+		   const char *handle)
+{
+	bool mine = ct->sync_to[0];
+	unsigned int i;
+	int ret = 0;
+
+	if (mine && (strcmp(handle, chat_self(td)) || !ct->read))
+		return drop(td, "a receipt copy from another account");
+	for (i = 0; ret >= 0 && i < ct->n_ids; i++)
+		ret = dstore_chat_mark(td->ds, mine ? ct->sync_to : handle,
+				       !mine, ct->ids[i], ct->read,
+				       ev_wall_ms());
+	if (ret < 0) {
+		td_log(td, TD_ERR, "store: %s", dstore_error(td->ds));
+		td_batch_fail(td, ret);
+		return ret;
+	}
+	return consume(td);
+}
+
 /* Store what @ct says, from @handle's device @dev. */
 static int store(struct ternd *td, const struct content *ct,
 		 const char *handle, const uint8_t *dev, const uint8_t *body,
@@ -164,6 +190,8 @@ static int store(struct ternd *td, const struct content *ct,
 	if (ct->kind == CONTENT_RESET)
 		return ct->sync_to[0] ? consume(td) :
 					reset_notice(td, ct, handle, dev);
+	if (ct->kind == CONTENT_RECEIPT)
+		return receipt(td, ct, handle);
 	m.msg_id = ct->msg_id;
 	m.body = body;
 	m.len = len;
@@ -187,9 +215,64 @@ static int store(struct ternd *td, const struct content *ct,
 		td_batch_fail(td, ret);
 		return ret;
 	}
-	if (!ret)
+	if (!ret && !m.outgoing) {
 		td->chat->received++;
+		/* Stored: the sender hears it was delivered. */
+		if (ct->kind == CONTENT_TEXT &&
+		    chat_send_receipt(td, handle, false, &ct->msg_id, 1))
+			return -EIO;
+	}
 	return consume(td);
+}
+
+struct unread_ctx {
+	uint8_t (*ids)[16];
+	unsigned int n, max;
+};
+
+static int unread_cb(void *ctx, const struct dchat *m)
+{
+	struct unread_ctx *u = ctx;
+
+	if (m->outgoing || m->read_ms || u->n == u->max)
+		return 0;
+	memcpy(u->ids[u->n++], m->msg_id, 16);
+	return 0;
+}
+
+int chat_read(struct ternd *td, const char *peer, char *err, size_t errlen)
+{
+	struct unread_ctx u = { .max = 1000 };
+	uint64_t now = ev_wall_ms();
+	unsigned int i;
+	int ret;
+
+	u.ids = calloc(u.max, sizeof(*u.ids));
+	if (!u.ids) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = dstore_chat_history(td->ds, peer, u.max, unread_cb, &u);
+	if (ret >= 0)
+		ret = td_batch(td);
+	for (i = 0; ret >= 0 && i < u.n; i++)
+		ret = dstore_chat_mark(td->ds, peer, false, u.ids[i], true,
+				       now);
+	if (ret >= 0 && u.n && !td->conf.no_read_receipts)
+		ret = chat_send_receipt(td, peer, true,
+					(const uint8_t (*)[16])u.ids, u.n);
+	free(u.ids);
+	if (ret < 0) {
+		snprintf(err, errlen, "store: %s", dstore_error(td->ds));
+		td_batch_fail(td, ret);
+		return ret;
+	}
+	ret = td_flush_now(td);
+	if (ret) {
+		snprintf(err, errlen, "store: %s", dstore_error(td->ds));
+		return ret;
+	}
+	return (int)u.n;
 }
 
 /* 0 handled, 1 waiting for the directory, a negative errno. */

@@ -210,7 +210,8 @@ static const struct chat_dest *bundle_for(struct td_chat *c,
 
 /*
  * The Content for this account's other devices: the same, naming the
- * conversation's other account (sync_to), so they file it with it.
+ * conversation's other account (sync_to), so they file it with it. A
+ * delivery receipt is none of their business: *@out stays NULL.
  */
 static int sync_body(const struct queued *q, uint8_t **out, size_t *len)
 {
@@ -219,11 +220,14 @@ static int sync_body(const struct queued *q, uint8_t **out, size_t *len)
 	void *keep;
 	int ret;
 
+	*out = NULL;
+	*len = 0;
 	ret = content_parse(q->body, q->len, &ct, &keep, &why);
 	if (ret)
 		return ret;
 	snprintf(ct.sync_to, sizeof(ct.sync_to), "%s", q->peer);
-	ret = content_pack(&ct, out, len);
+	if (ct.kind != CONTENT_RECEIPT || ct.read)
+		ret = content_pack(&ct, out, len);
 	content_free(keep);
 	return ret;
 }
@@ -336,7 +340,8 @@ static int send_one(struct ternd *td, const struct queued *q)
 		own = k || !h2;
 		for (i = 0; e && e->present && i < e->entry.ndev; i++) {
 			d = &e->entry.dev[i];
-			if (!memcmp(d->id, td->device_id, ENTRY_ID_LEN))
+			if (!memcmp(d->id, td->device_id, ENTRY_ID_LEN) ||
+			    (own && !sbody))
 				continue;
 			tried++;
 			ret = send_copy(td, q, own ? sbody : q->body,
@@ -432,6 +437,7 @@ static int queue(struct ternd *td, const char *to, struct content *ct,
 	m.sent_ms = ct->sent_ms;
 	m.at_ms = ct->sent_ms;
 	m.state = DCHAT_QUEUED;
+	m.control = ct->kind != CONTENT_TEXT;
 	ret = td_batch(td);
 	if (!ret)
 		ret = dstore_chat_add(td->ds, &m, &seq);
@@ -476,14 +482,35 @@ int chat_send_text(struct ternd *td, const char *to, const char *text,
 	return 0;
 }
 
+int chat_send_receipt(struct ternd *td, const char *to, bool read,
+		      const uint8_t (*ids)[16], unsigned int n)
+{
+	struct content ct = { .kind = CONTENT_RECEIPT, .read = read };
+	char err[256];
+	unsigned int i;
+	int ret = 0;
+
+	while (n && !ret) {
+		ct.n_ids = n < CONTENT_IDS_MAX ? n : CONTENT_IDS_MAX;
+		for (i = 0; i < ct.n_ids; i++)
+			ct.ids[i] = ids[i];
+		ret = queue(td, to, &ct, err, sizeof(err));
+		ids += ct.n_ids;
+		n -= ct.n_ids;
+	}
+	if (ret)
+		td_log(td, TD_ERR, "a receipt: %s", err);
+	return ret;
+}
+
 int chat_send_reset(struct ternd *td, const char *to,
 		    const uint8_t push_id[16])
 {
-	struct content ct = { .kind = CONTENT_RESET, .n_reset = 1 };
+	struct content ct = { .kind = CONTENT_RESET, .n_ids = 1 };
 	char err[256];
 	int ret;
 
-	ct.reset[0] = push_id;
+	ct.ids[0] = push_id;
 	ret = queue(td, to, &ct, err, sizeof(err));
 	if (ret)
 		td_log(td, TD_ERR, "a reset notice: %s", err);

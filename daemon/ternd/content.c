@@ -33,7 +33,8 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 	Tern__Content m = TERN__CONTENT__INIT;
 	Tern__Text t = TERN__TEXT__INIT;
 	Tern__ResetNotice r = TERN__RESET_NOTICE__INIT;
-	ProtobufCBinaryData ids[CONTENT_RESET_MAX];
+	Tern__Receipt rc = TERN__RECEIPT__INIT;
+	ProtobufCBinaryData ids[CONTENT_IDS_MAX];
 	unsigned int i;
 	int ret = 0;
 
@@ -54,16 +55,25 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 		m.text = &t;
 		break;
 	case CONTENT_RESET:
-		if (c->n_reset > CONTENT_RESET_MAX)
+	case CONTENT_RECEIPT:
+		if (c->n_ids > CONTENT_IDS_MAX)
 			return -EINVAL;
-		for (i = 0; i < c->n_reset; i++) {
-			ids[i].data = (uint8_t *)c->reset[i];
+		for (i = 0; i < c->n_ids; i++) {
+			ids[i].data = (uint8_t *)c->ids[i];
 			ids[i].len = CONTENT_ID_LEN;
 		}
-		r.n_msg_ids = c->n_reset;
-		r.msg_ids = ids;
-		m.body_case = TERN__CONTENT__BODY_RESET;
-		m.reset = &r;
+		if (c->kind == CONTENT_RESET) {
+			r.n_msg_ids = c->n_ids;
+			r.msg_ids = ids;
+			m.body_case = TERN__CONTENT__BODY_RESET;
+			m.reset = &r;
+		} else {
+			rc.read = c->read;
+			rc.n_msg_ids = c->n_ids;
+			rc.msg_ids = ids;
+			m.body_case = TERN__CONTENT__BODY_RECEIPT;
+			m.receipt = &rc;
+		}
 		break;
 	default:
 		return -EINVAL;
@@ -77,10 +87,22 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 	return ret;
 }
 
+static const char *ids_check(size_t n, const ProtobufCBinaryData *ids,
+			     const char *too_many, const char *bad_size)
+{
+	size_t i;
+
+	if (n > CONTENT_IDS_MAX)
+		return too_many;
+	for (i = 0; i < n; i++)
+		if (ids[i].len != CONTENT_ID_LEN)
+			return bad_size;
+	return NULL;
+}
+
 static const char *check(const Tern__Content *m)
 {
 	char h[256];
-	size_t i;
 
 	if (m->version != CONTENT_VERSION)
 		return "version: not 1";
@@ -104,12 +126,13 @@ static const char *check(const Tern__Content *m)
 			return "text.body: not UTF-8 (or holds a NUL)";
 		break;
 	case TERN__CONTENT__BODY_RESET:
-		if (m->reset->n_msg_ids > CONTENT_RESET_MAX)
-			return "reset.msg_ids: more than 64";
-		for (i = 0; i < m->reset->n_msg_ids; i++)
-			if (m->reset->msg_ids[i].len != CONTENT_ID_LEN)
-				return "reset.msg_ids: an id not 16 bytes";
-		break;
+		return ids_check(m->reset->n_msg_ids, m->reset->msg_ids,
+				 "reset.msg_ids: more than 64",
+				 "reset.msg_ids: an id not 16 bytes");
+	case TERN__CONTENT__BODY_RECEIPT:
+		return ids_check(m->receipt->n_msg_ids, m->receipt->msg_ids,
+				 "receipt.msg_ids: more than 64",
+				 "receipt.msg_ids: an id not 16 bytes");
 	default:
 		break;
 	}
@@ -146,9 +169,16 @@ int content_parse(const uint8_t *buf, size_t len, struct content *c,
 		break;
 	case TERN__CONTENT__BODY_RESET:
 		c->kind = CONTENT_RESET;
-		c->n_reset = m->reset->n_msg_ids;
-		for (i = 0; i < c->n_reset; i++)
-			c->reset[i] = m->reset->msg_ids[i].data;
+		c->n_ids = m->reset->n_msg_ids;
+		for (i = 0; i < c->n_ids; i++)
+			c->ids[i] = m->reset->msg_ids[i].data;
+		break;
+	case TERN__CONTENT__BODY_RECEIPT:
+		c->kind = CONTENT_RECEIPT;
+		c->read = m->receipt->read;
+		c->n_ids = m->receipt->n_msg_ids;
+		for (i = 0; i < c->n_ids; i++)
+			c->ids[i] = m->receipt->msg_ids[i].data;
 		break;
 	default:
 		c->kind = CONTENT_UNKNOWN;
@@ -171,6 +201,8 @@ const char *content_kind_name(enum content_kind k)
 		return "text";
 	case CONTENT_RESET:
 		return "reset";
+	case CONTENT_RECEIPT:
+		return "receipt";
 	default:
 		return "unknown";
 	}

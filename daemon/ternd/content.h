@@ -15,12 +15,13 @@
 #define CONTENT_VERSION		1
 #define CONTENT_ID_LEN		16
 #define CONTENT_TEXT_MAX	(16 * 1024)
-#define CONTENT_RESET_MAX	64
+#define CONTENT_IDS_MAX		64	/* ids a reset or a receipt names */
 
 enum content_kind {
 	CONTENT_UNKNOWN,
 	CONTENT_TEXT,
 	CONTENT_RESET,
+	CONTENT_RECEIPT,
 };
 
 struct content {
@@ -30,8 +31,9 @@ struct content {
 	enum content_kind kind;
 	const char *text;		/* CONTENT_TEXT: UTF-8, not NUL-ended */
 	size_t text_len;
-	unsigned int n_reset;		/* CONTENT_RESET: the ids */
-	const uint8_t *reset[CONTENT_RESET_MAX];
+	bool read;			/* CONTENT_RECEIPT: read, or delivered */
+	unsigned int n_ids;		/* CONTENT_RESET, _RECEIPT: the ids */
+	const uint8_t *ids[CONTENT_IDS_MAX];
 };
 
 /* Encode @c into a malloc()ed buffer: 0, -EINVAL (a field out of its
@@ -45,7 +47,9 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len);
 int content_parse(const uint8_t *buf, size_t len, struct content *c,
 		  void **keep, const char **why);
 void content_free(void *keep);
-/* A kind's name, for the client API: "text", "reset", "unknown". */
+/* A kind's name, for the client API: "text", "reset", "receipt",
+ * "unknown".
+ */
 const char *content_kind_name(enum content_kind k);
 
 #endif /* TERND_CONTENT_H */

@@ -90,10 +90,17 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 
 /*
  * v5: a message sent to several devices is sent when the gateway took at
- * least one copy, failed only when it refused every one.
+ * least one copy, failed only when it refused every one; receipts: when
+ * a recipient's device stored an outgoing message, when a recipient read
+ * it (or, incoming, when this account's person did); control marks the
+ * messaging's own messages (reset notices, receipts), which are kept
+ * like the others but never shown.
  */
 #define CHAT_V5 \
 	"ALTER TABLE chat ADD COLUMN pushes_acked INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE chat ADD COLUMN delivered_ms INTEGER;" \
+	"ALTER TABLE chat ADD COLUMN read_ms INTEGER;" \
+	"ALTER TABLE chat ADD COLUMN control INTEGER NOT NULL DEFAULT 0;" \
 	"DROP TRIGGER outbox_acked;" \
 	"DROP TRIGGER outbox_failed;" \
 	"CREATE TRIGGER outbox_acked AFTER DELETE ON outbox" \
@@ -158,7 +165,7 @@ static const char *const upgrade[] = {
 };
 
 #define CHAT_COLS "seq, msg_id, peer, outgoing, sender_dev, body, sent_ms," \
-	" at_ms, state, pushes_left, error, rev, round"
+	" at_ms, state, pushes_left, error, rev, round, delivered_ms, read_ms"
 
 static const char *const sql[S_COUNT] = {
 	[S_IN_EXISTS] = "SELECT 1 FROM inbox WHERE msg_id = ?1",
@@ -212,8 +219,8 @@ static const char *const sql[S_COUNT] = {
 		" updated_ms = excluded.updated_ms",
 	[S_SS_DEL] = "DELETE FROM sessions WHERE peer_dev = ?1",
 	[S_CH_ADD] = "INSERT INTO chat (msg_id, peer, outgoing, sender_dev,"
-		" body, sent_ms, at_ms, state, rev) VALUES (?1, ?2, ?3, ?4, ?5,"
-		" ?6, ?7, ?8, " CHAT_REV ")"
+		" body, sent_ms, at_ms, state, control, rev) VALUES (?1, ?2, ?3,"
+		" ?4, ?5, ?6, ?7, ?8, ?9, " CHAT_REV ")"
 		" ON CONFLICT (peer, outgoing, msg_id) DO NOTHING",
 	[S_CH_STATE] = "UPDATE chat SET state = ?2, pushes_left = ?3,"
 		" pushes_acked = 0, error = ?4, rev = " CHAT_REV
@@ -222,13 +229,21 @@ static const char *const sql[S_COUNT] = {
 		" pushes_acked = 0,"
 		" error = NULL, round = round + 1, rev = " CHAT_REV
 		" WHERE seq = ?1 AND outgoing = 1",
+	[S_CH_MARK_DELIVERED] = "UPDATE chat SET delivered_ms = ?4,"
+		" rev = " CHAT_REV " WHERE peer = ?1 AND outgoing = ?2"
+		" AND msg_id = ?3 AND delivered_ms IS NULL",
+	[S_CH_MARK_READ] = "UPDATE chat SET read_ms = ?4,"
+		" delivered_ms = coalesce(delivered_ms, ?4),"
+		" rev = " CHAT_REV " WHERE peer = ?1 AND outgoing = ?2"
+		" AND msg_id = ?3 AND read_ms IS NULL",
 	[S_CH_QUEUED] = "SELECT " CHAT_COLS " FROM chat"
 		" WHERE outgoing = 1 AND state = 0 ORDER BY seq LIMIT 1",
 	[S_CH_SINCE] = "SELECT " CHAT_COLS " FROM chat WHERE rev > ?1"
-		" ORDER BY rev LIMIT ?2",
+		" AND control = 0 ORDER BY rev LIMIT ?2",
 	[S_CH_PEER] = "SELECT * FROM (SELECT " CHAT_COLS " FROM chat"
-		" WHERE peer = ?1 ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
-	[S_CH_REV] = "SELECT coalesce(max(rev), 0) FROM chat",
+		" WHERE peer = ?1 AND control = 0 ORDER BY seq DESC LIMIT ?2)"
+		" ORDER BY seq",
+	[S_CH_REV] = "SELECT coalesce(max(rev), 0) FROM chat WHERE control = 0",
 };
 
 const char *dstore_error(const struct dstore *ds)

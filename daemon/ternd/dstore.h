@@ -228,6 +228,9 @@ struct dchat {
 	const char *error;		/* NULL: none */
 	uint64_t rev;
 	uint32_t round;			/* times queued again */
+	uint64_t delivered_ms;		/* outgoing: a receipt came; 0: none */
+	uint64_t read_ms;		/* read (either way); 0: not yet */
+	bool control;			/* a reset notice or a receipt */
 };
 
 /* Add @m (its seq, rev, pushes_left and error are ignored): 0 with its
@@ -237,13 +240,22 @@ int dstore_chat_add(struct dstore *ds, const struct dchat *m, int64_t *seq);
 /* Set the state of row @seq; @error may be NULL. */
 int dstore_chat_state(struct dstore *ds, int64_t seq, enum dchat_state state,
 		      unsigned int pushes_left, const char *error);
+/*
+ * A receipt: mark the row (@peer, @outgoing, @msg_id) delivered, or read
+ * (and delivered, if it was not), at @ms. 1 when it changed, 0 when there
+ * is no such row or it was marked already.
+ */
+int dstore_chat_mark(struct dstore *ds, const char *peer, bool outgoing,
+		     const uint8_t msg_id[DSTORE_MSG_ID_LEN], bool read,
+		     uint64_t ms);
 /* Queue outgoing row @seq again, in a new round: -ENOENT if none. */
 int dstore_chat_requeue(struct dstore *ds, int64_t seq);
 /* The oldest queued outgoing message to @cb: 1 passed, 0 none. */
 int dstore_chat_queued(struct dstore *ds,
 		       int (*cb)(void *ctx, const struct dchat *m), void *ctx);
 /* Rows changed after @rev, in the order of their changes, at most @max;
- * @cb as for dstore_inbox_take(). Returns how many were passed.
+ * @cb as for dstore_inbox_take(). Returns how many were passed. Control
+ * rows are left out here, in the history and in the newest rev.
  */
 int dstore_chat_since(struct dstore *ds, uint64_t rev, unsigned int max,
 		      int (*cb)(void *ctx, const struct dchat *m), void *ctx);

@@ -26,7 +26,8 @@ int dstore_chat_add(struct dstore *ds, const struct dchat *m, int64_t *seq)
 	    sqldb_bind_blob(s, 5, m->body, m->len) ||
 	    sqlite3_bind_int64(s, 6, dstore_s64(m->sent_ms)) ||
 	    sqlite3_bind_int64(s, 7, dstore_s64(m->at_ms)) ||
-	    sqlite3_bind_int(s, 8, m->state))
+	    sqlite3_bind_int(s, 8, m->state) ||
+	    sqlite3_bind_int(s, 9, m->control))
 		ret = dstore_bind_fail(ds, "add message");
 	else
 		ret = sqldb_step_done(&ds->d, s, "add message");
@@ -59,6 +60,28 @@ int dstore_chat_state(struct dstore *ds, int64_t seq, enum dchat_state state,
 	sqlite3_clear_bindings(s);
 	if (!ret && !sqlite3_changes(ds->d.db))
 		ret = -ENOENT;
+	return sqldb_op_end(&ds->d, ret);
+}
+
+int dstore_chat_mark(struct dstore *ds, const char *peer, bool outgoing,
+		     const uint8_t msg_id[DSTORE_MSG_ID_LEN], bool read,
+		     uint64_t ms)
+{
+	sqlite3_stmt *s = ds->st[read ? S_CH_MARK_READ : S_CH_MARK_DELIVERED];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_text(s, 1, peer, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int(s, 2, outgoing) ||
+	    sqldb_bind_blob(s, 3, msg_id, DSTORE_MSG_ID_LEN) ||
+	    sqlite3_bind_int64(s, 4, dstore_s64(ms ? ms : 1)))
+		ret = dstore_bind_fail(ds, "mark message");
+	else
+		ret = sqldb_step_done(&ds->d, s, "mark message");
+	if (!ret)
+		ret = sqlite3_changes(ds->d.db) ? 1 : 0;
 	return sqldb_op_end(&ds->d, ret);
 }
 
@@ -109,6 +132,8 @@ static int chat_rows(struct dstore *ds, sqlite3_stmt *s, const char *what,
 		m.error = (const char *)sqlite3_column_text(s, 10);
 		m.rev = (uint64_t)sqlite3_column_int64(s, 11);
 		m.round = (uint32_t)sqlite3_column_int64(s, 12);
+		m.delivered_ms = (uint64_t)sqlite3_column_int64(s, 13);
+		m.read_ms = (uint64_t)sqlite3_column_int64(s, 14);
 		ret = cb(ctx, &m);
 		if (ret < 0)
 			break;

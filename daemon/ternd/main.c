@@ -67,7 +67,7 @@ enum {
 	O_HEARTBEAT, O_ACK_TIMEOUT, O_RECONNECT_MAX, O_PUSH_PRIORITY, O_PUSH_MARK,
 	O_DIR_URL, O_DIR_CA, O_HEAD_KEY, O_VRF_KEY, O_HANDLE, O_INVITE,
 	O_EMAIL_CODE, O_MAX_HEAD_AGE, O_LOOKUP_CACHE, O_PREKEYS,
-	O_DIR_CHECK, O_API_SOCKET,
+	O_DIR_CHECK, O_API_SOCKET, O_READ_RECEIPTS,
 };
 
 static const struct option opts[] = {
@@ -95,6 +95,7 @@ static const struct option opts[] = {
 	{ "lookup-cache", required_argument, NULL, O_LOOKUP_CACHE },
 	{ "prekeys", required_argument, NULL, O_PREKEYS },
 	{ "directory-check", required_argument, NULL, O_DIR_CHECK },
+	{ "read-receipts", required_argument, NULL, O_READ_RECEIPTS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -138,6 +139,8 @@ TERND_API_SOCKET_NAME "]\n"
 "      --lookup-cache T       reuse a verified lookup for T [5m]\n"
 "      --prekeys N            one-time prekeys kept published [100]\n"
 "      --directory-check T    monitor the own handle, count prekeys [10m]\n"
+"      --read-receipts BOOL   tell senders when their messages were read\n"
+"                             [yes]\n"
 "  -v, --verbose              debug logging\n"
 "  -h, --help\n"
 "\n"
@@ -261,6 +264,11 @@ static int apply(struct td_conf *c, int id, const char *val)
 		return conf_u32(val, 1, TDIR_PREKEYS_MAX, &c->prekeys);
 	case O_DIR_CHECK:
 		return set_ms64(val, 1000, DAY_MS, &c->dir_check_ms);
+	case O_READ_RECEIPTS:
+		if (conf_bool(val, &b))
+			return -EINVAL;
+		c->no_read_receipts = !b;
+		return 0;
 	case 'v':
 		if (conf_bool(val, &b))
 			return -EINVAL;

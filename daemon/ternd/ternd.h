@@ -90,6 +90,7 @@ struct td_conf {
 	char *invite, *email_code;
 	uint64_t max_head_age_ms, lookup_cache_ms, dir_check_ms;
 	uint32_t prekeys;
+	bool no_read_receipts;		/* --read-receipts no */
 };
 
 struct ternd;

@@ -65,14 +65,39 @@ TEST(reset)
 
 	for (i = 0; i < 3; i++) {
 		memset(ids[i], i + 1, CONTENT_ID_LEN);
-		c.reset[i] = ids[i];
+		c.ids[i] = ids[i];
 	}
-	c.n_reset = 3;
+	c.n_ids = 3;
 	ASSERT_EQ(0, round_trip(&c, &d, &keep));
 	EXPECT_EQ(CONTENT_RESET, d.kind);
-	ASSERT_EQ(3, d.n_reset);
-	EXPECT_EQ(0, memcmp(ids[2], d.reset[2], CONTENT_ID_LEN));
+	ASSERT_EQ(3, d.n_ids);
+	EXPECT_EQ(0, memcmp(ids[2], d.ids[2], CONTENT_ID_LEN));
 	content_free(keep);
+}
+
+TEST(receipt)
+{
+	struct content c = { .kind = CONTENT_RECEIPT, .read = true }, d;
+	uint8_t id[CONTENT_ID_LEN], *buf;
+	size_t len;
+	void *keep;
+
+	memset(id, 9, sizeof(id));
+	c.ids[0] = id;
+	c.n_ids = 1;
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	EXPECT_EQ(CONTENT_RECEIPT, d.kind);
+	EXPECT_TRUE(d.read);
+	ASSERT_EQ(1, d.n_ids);
+	EXPECT_EQ(0, memcmp(id, d.ids[0], CONTENT_ID_LEN));
+	EXPECT_STREQ("receipt", content_kind_name(d.kind));
+	content_free(keep);
+	c.read = false;
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	EXPECT_FALSE(d.read);
+	content_free(keep);
+	c.n_ids = CONTENT_IDS_MAX + 1;
+	EXPECT_EQ(-EINVAL, content_pack(&c, &buf, &len));
 }
 
 /* What content_pack() refuses. */
@@ -129,10 +154,11 @@ static int refused(const Tern__Content *m, const char *field)
 TEST(parse_refuses)
 {
 	static uint8_t id[16], shortid[15], big[CONTENT_TEXT_MAX + 1];
-	ProtobufCBinaryData ids[CONTENT_RESET_MAX + 1];
+	ProtobufCBinaryData ids[CONTENT_IDS_MAX + 1];
 	Tern__Content m = TERN__CONTENT__INIT;
 	Tern__Text t = TERN__TEXT__INIT;
 	Tern__ResetNotice r = TERN__RESET_NOTICE__INIT;
+	Tern__Receipt rc = TERN__RECEIPT__INIT;
 	struct content c;
 	const char *why;
 	void *keep;
@@ -174,16 +200,24 @@ TEST(parse_refuses)
 
 	m.body_case = TERN__CONTENT__BODY_RESET;
 	m.reset = &r;
-	for (i = 0; i <= CONTENT_RESET_MAX; i++) {
+	for (i = 0; i <= CONTENT_IDS_MAX; i++) {
 		ids[i].data = id;
 		ids[i].len = sizeof(id);
 	}
 	r.msg_ids = ids;
-	r.n_msg_ids = CONTENT_RESET_MAX + 1;
+	r.n_msg_ids = CONTENT_IDS_MAX + 1;
 	EXPECT_EQ(0, refused(&m, "reset.msg_ids"));
 	r.n_msg_ids = 2;
 	ids[1].len = 15;
 	EXPECT_EQ(0, refused(&m, "reset.msg_ids"));
+	m.body_case = TERN__CONTENT__BODY_RECEIPT;
+	m.receipt = &rc;
+	rc.msg_ids = ids;
+	rc.n_msg_ids = 2;
+	EXPECT_EQ(0, refused(&m, "receipt.msg_ids"));
+	ids[1].len = 16;
+	rc.n_msg_ids = CONTENT_IDS_MAX + 1;
+	EXPECT_EQ(0, refused(&m, "receipt.msg_ids"));
 
 	/* Not protobuf at all. */
 	EXPECT_EQ(-EBADMSG, content_parse((const uint8_t *)"\xff\xff\xff", 3,

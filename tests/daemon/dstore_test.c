@@ -647,6 +647,7 @@ struct chat_seen {
 	enum dchat_state state[16];
 	uint64_t rev[16];
 	uint32_t round[16];
+	uint64_t delivered[16], read[16];
 	char error[16][64];
 	char peer[16][16];
 	bool outgoing[16];
@@ -662,6 +663,8 @@ static int chat_cb(void *ctx, const struct dchat *m)
 	s->state[s->n] = m->state;
 	s->rev[s->n] = m->rev;
 	s->round[s->n] = m->round;
+	s->delivered[s->n] = m->delivered_ms;
+	s->read[s->n] = m->read_ms;
 	snprintf(s->error[s->n], sizeof(s->error[0]), "%s",
 		 m->error ? m->error : "");
 	snprintf(s->peer[s->n], sizeof(s->peer[0]), "%s", m->peer);
@@ -789,6 +792,57 @@ TEST_F(ds, chat)
 	ASSERT_EQ(1, dstore_chat_since(self->ds, rev - 1, 10, chat_cb, &s));
 	EXPECT_EQ(DCHAT_FAILED, s.state[0]);
 	EXPECT_EQ(-ENOENT, dstore_chat_requeue(self->ds, 999));
+}
+
+/*
+ * Receipts mark rows once (read implies delivered); control rows (reset
+ * notices, receipts) are queued like others but never listed.
+ */
+TEST_F(ds, chat_receipts_and_control)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN] = { 1 }, cid[DSTORE_MSG_ID_LEN] = { 9 };
+	struct dchat c = {
+		.msg_id = cid, .peer = "bob", .outgoing = true, .body = "r",
+		.len = 1, .state = DCHAT_QUEUED, .control = true,
+	};
+	struct chat_seen s = { 0 };
+	int64_t a, cs;
+	uint64_t rev, rev2;
+
+	ASSERT_EQ(0, chat_out(self->ds, 1, 0, &a));
+	ASSERT_EQ(0, dstore_chat_rev(self->ds, &rev));
+	ASSERT_EQ(0, dstore_chat_add(self->ds, &c, &cs));
+	ASSERT_EQ(0, dstore_chat_rev(self->ds, &rev2));
+	EXPECT_EQ(rev, rev2);
+	EXPECT_EQ(1, dstore_chat_history(self->ds, "bob", 10, chat_cb, &s));
+	s.n = 0;
+	EXPECT_EQ(0, dstore_chat_since(self->ds, rev, 10, chat_cb, &s));
+	/* Queued all the same: the older message first. */
+	ASSERT_EQ(1, dstore_chat_queued(self->ds, chat_cb, &s));
+	EXPECT_EQ(a, s.seq[0]);
+	ASSERT_EQ(0, dstore_chat_state(self->ds, a, DCHAT_SENT, 0, NULL));
+	s.n = 0;
+	ASSERT_EQ(1, dstore_chat_queued(self->ds, chat_cb, &s));
+	EXPECT_EQ(cs, s.seq[0]);
+
+	EXPECT_EQ(1, dstore_chat_mark(self->ds, "bob", true, id, false,
+				      NOW_MS + 1));
+	EXPECT_EQ(0, dstore_chat_mark(self->ds, "bob", true, id, false,
+				      NOW_MS + 2));
+	EXPECT_EQ(0, dstore_chat_mark(self->ds, "bob", false, id, false,
+				      NOW_MS + 2));
+	EXPECT_EQ(0, dstore_chat_mark(self->ds, "carol", true, id, true,
+				      NOW_MS + 2));
+	EXPECT_EQ(1, dstore_chat_mark(self->ds, "bob", true, id, true,
+				      NOW_MS + 3));
+	EXPECT_EQ(0, dstore_chat_mark(self->ds, "bob", true, id, true,
+				      NOW_MS + 4));
+	ASSERT_EQ(0, dstore_chat_rev(self->ds, &rev2));
+	s.n = 0;
+	ASSERT_EQ(1, dstore_chat_since(self->ds, rev2 - 1, 10, chat_cb, &s));
+	EXPECT_EQ(a, s.seq[0]);
+	EXPECT_EQ(NOW_MS + 1, s.delivered[0]);
+	EXPECT_EQ(NOW_MS + 3, s.read[0]);
 }
 
 /*

@@ -33,7 +33,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup chat 198.18.15.2
-ktap_set_plan 43
+ktap_set_plan 47
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -254,13 +254,39 @@ check_eq "both histories: both messages, in order" \
 	"out|$T1|$ID1|sent in|$T2|$ID2|received / in|$T1|$ID1|received out|$T2|$ID2|sent" \
 	"$(hist alice "$B" dir text id state | tr '\n' ' ')/ $(hist bob "$A" \
 		dir text id state | tr '\n' ' ' | sed 's/ $//')"
-check_eq "history -n 1: the newest only" "$T2" \
+check_eq "history -n 1: the newest only (receipts are not shown)" "$T2" \
 	"$(tc alice history -n 1 -j "$B" 2>&1 | js text)"
+
+# --- 3a: receipts ---
+
+# Bob's device stored T1: alice hears it (a delivery receipt).
+for _ in $(seq 150); do
+	[ "$(hist alice "$B" id delivered_ms | grep "^$ID1|" | cut -d'|' -f2)" \
+		!= ABSENT ] && break
+	sleep 0.1
+done
+check "alice's T1: delivered (bob's device stored it)" '^[0-9]{13}$' \
+	"$(hist alice "$B" id delivered_ms | grep "^$ID1|" | cut -d'|' -f2)"
 out=$(tc alice history "$B" 2>&1)
 d='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
-check_eq "ternctl history: one line each, -> with the state, <- without" \
-	"-> $B: $T1  [sent]|<- $B: $T2" \
+check_eq "ternctl history: one line each, -> with the state, <- new until read" \
+	"-> $B: $T1  [delivered]|<- $B: $T2  [new]" \
 	"$(printf '%s\n' "$out" | sed -E "s/^$d //" | paste -sd '|')"
+# Bob reads alice's messages: marked read at bob, and alice hears it.
+check "ternctl read: bob marks alice's one message read, then none" \
+	'^1 [0-9]{13} 0$' "$(tc bob read "$A" 2>&1) $(hist bob "$A" id read_ms |
+		grep "^$ID1|" | cut -d'|' -f2) $(tc bob read "$A" 2>&1)"
+for _ in $(seq 150); do
+	[ "$(hist alice "$B" id read_ms | grep "^$ID1|" | cut -d'|' -f2)" \
+		!= ABSENT ] && break
+	sleep 0.1
+done
+check "alice's T1: read (a read receipt), shown [read]" \
+	"^[0-9]{13} .*  \\[read\\]$" \
+	"$(hist alice "$B" id read_ms | grep "^$ID1|" | cut -d'|' -f2) $(
+	tc alice history "$B" 2>&1 | head -1)"
+check_eq "receipts are not messages: neither history shows one" \
+	"2 2" "$(hist alice "$B" id | wc -l) $(hist bob "$A" id | wc -l)"
 
 # --- 4: 20 back to back ---
 

@@ -89,10 +89,14 @@ static int contents(const char *dir)
 		return 1;
 	c.sync_to[0] = '\0';
 	c.kind = CONTENT_RESET;
-	c.n_reset = 2;
-	c.reset[0] = id[0];
-	c.reset[1] = id[1];
-	return content_seed(dir, "content-reset", &c);
+	c.n_ids = 2;
+	c.ids[0] = id[0];
+	c.ids[1] = id[1];
+	if (content_seed(dir, "content-reset", &c))
+		return 1;
+	c.kind = CONTENT_RECEIPT;
+	c.read = true;
+	return content_seed(dir, "content-receipt", &c);
 }
 
 int main(int argc, char **argv)

@@ -32,6 +32,7 @@
 static int send_run(int argc, char **argv);
 static int history_run(int argc, char **argv);
 static int watch_run(int argc, char **argv);
+static int read_run(int argc, char **argv);
 
 const struct ternctl_group ternctl_send_group = {
 	.name = "send",
@@ -86,6 +87,23 @@ const struct ternctl_group ternctl_watch_group = {
 		"  -j, --json       one JSON object per change\n"
 		"  -h, --help       show this help\n",
 		.run = watch_run,
+	},
+};
+
+const struct ternctl_group ternctl_read_group = {
+	.name = "read",
+	.summary = "mark a conversation read",
+	.self = {
+		.name = "read",
+		.synopsis = "[-j] HANDLE",
+		.brief = "mark the messages from a handle read",
+		.summary = "Mark every unread message from HANDLE read. Unless ternd runs with\n--read-receipts no, HANDLE's devices are told (a read receipt), and so\nare this account's other devices, which mark them read too. Prints how\nmany were marked.",
+		.help =
+		"Options:\n"
+		API_HELP
+		"  -j, --json       print the API's answer\n"
+		"  -h, --help       show this help\n",
+		.run = read_run,
 	},
 };
 
@@ -402,9 +420,16 @@ static void print_message(const json_t *m)
 		fputs(text, stdout);
 	else
 		printf("(%s)", kind ? kind : "?");
+	if (out && json_object_get(m, "read_ms"))
+		state = "read";
+	else if (out && json_object_get(m, "delivered_ms") && state &&
+		 !strcmp(state, "sent"))
+		state = "delivered";
 	if (out)
 		printf("  [%s%s%s]", state ? state : "?", err ? ": " : "",
 		       err ? err : "");
+	else if (!json_object_get(m, "read_ms"))
+		fputs("  [new]", stdout);
 	putchar('\n');
 }
 
@@ -505,6 +530,46 @@ static int watch_run(int argc, char **argv)
 	else if (!o.count || seen == o.count)
 		status = 0;
 out:
+	api_close(&a);
+	return status;
+}
+
+static int read_run(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct api a;
+	char path[256];
+	const char *why;
+	json_t *req, *ans;
+	int first, status;
+
+	first = parse(argc, argv, &ternctl_read_group.self, &o, false, false,
+		      &status);
+	if (first < 0)
+		return status;
+	if (argc - first != 1)
+		return ternctl_usage(argv[0], "read needs one HANDLE");
+	why = handle_why(argv[first]);
+	if (why)
+		return ternctl_usage(argv[0], "the handle '%s' %s",
+				     argv[first], why);
+	req = json_pack("{s:s, s:s}", "op", "read", "with", argv[first]);
+	if (api_connect(&a, api_path(o.api, o.socket, path, sizeof(path)))) {
+		json_decref(req);
+		return EXIT_RUNTIME;
+	}
+	status = EXIT_RUNTIME;
+	if (!api_request(&a, req) && (ans = api_answer(&a))) {
+		if (o.json)
+			json_dumpf(ans, stdout, JSON_COMPACT);
+		else
+			printf("%lld",
+			       (long long)json_integer_value(json_object_get(ans,
+									      "read")));
+		putchar('\n');
+		json_decref(ans);
+		status = 0;
+	}
 	api_close(&a);
 	return status;
 }

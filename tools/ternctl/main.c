@@ -24,6 +24,7 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_send_group,
 	&ternctl_history_group,
 	&ternctl_watch_group,
+	&ternctl_read_group,
 	&ternctl_prio_group,
 	&ternctl_dir_group,
 };
