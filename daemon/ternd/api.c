@@ -15,6 +15,10 @@
  *   {"op": "read", "with": HANDLE}
  *        -> {"ok": true, "read": N}: N messages from HANDLE marked read
  *           (and, unless --read-receipts no, the sender told)
+ *   {"op": "typing", "with": HANDLE, "on": BOOL}
+ *        -> {"ok": true, "devices": N}: HANDLE's N devices with a session
+ *           told at once, if online (no-store); watchers there get
+ *           {"event": "typing", "with", "on"}, kept nowhere
  *   {"op": "status"} -> {"ok": true, "handle", "sent", "received", ...}
  *
  * A request's "tag", if any, comes back in its answer. Failures are
@@ -374,6 +378,30 @@ static void op_read(struct api_client *cl, const json_t *req)
 	cl_put(cl, a);
 }
 
+static void op_typing(struct api_client *cl, const json_t *req)
+{
+	const char *with = get_str(req, "with");
+	json_t *on = json_object_get(req, "on"), *a;
+	char err[256];
+	int n;
+
+	if (!with || (on && !json_is_boolean(on))) {
+		error(cl, req, "bad-request",
+		      "typing needs \"with\" (a handle), and \"on\" a boolean if given");
+		return;
+	}
+	n = chat_send_typing(cl->td, with, on ? json_is_true(on) : true, err,
+			     sizeof(err));
+	if (n < 0) {
+		error(cl, req, n == -EINVAL ? "bad-request" : "unavailable",
+		      "%s", err);
+		return;
+	}
+	a = answer(req);
+	json_object_set_new(a, "devices", json_integer(n));
+	cl_put(cl, a);
+}
+
 static void op_watch(struct api_client *cl, const json_t *req)
 {
 	json_t *since = json_object_get(req, "since"), *a;
@@ -446,9 +474,11 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_status(cl, req);
 	else if (!strcmp(op, "read"))
 		op_read(cl, req);
+	else if (!strcmp(op, "typing"))
+		op_typing(cl, req);
 	else
 		error(cl, req, "bad-request",
-		      "op: unknown (send, history, watch, read, status)");
+		      "op: unknown (send, history, watch, read, typing, status)");
 	json_decref(req);
 }
 
@@ -536,6 +566,22 @@ static void api_accept(struct ev_fd *ev, uint32_t events)
 	}
 	cl->next = c->clients;
 	c->clients = cl;
+}
+
+void api_typing(struct ternd *td, const char *handle, bool on)
+{
+	struct api_client *cl, *next;
+	json_t *e;
+
+	for (cl = td->chat->clients; cl; cl = next) {
+		next = cl->next;
+		if (!cl->watching)
+			continue;
+		e = json_pack("{s:s, s:s, s:b}", "event", "typing", "with",
+			      handle, "on", on);
+		if (e && !cl_put(cl, e))
+			cl_flush(cl);
+	}
 }
 
 void api_notify(struct ternd *td)

@@ -67,6 +67,7 @@ struct td_chat {
 	struct ternd *td;
 	struct sess_self me;
 	bool send_busy, recv_busy;	/* a directory job is out */
+	bool typing_busy;		/* a typing's refresh is out */
 	struct ev_timer retry;		/* after a directory failure */
 	struct backoff bo;
 	bool stopping;
@@ -141,6 +142,13 @@ int chat_send_reset(struct ternd *td, const char *to,
  */
 int chat_send_receipt(struct ternd *td, const char *to, bool read,
 		      const uint8_t (*ids)[16], unsigned int n);
+/*
+ * Tell @to's devices that this person is typing (@on) or stopped: sent at
+ * once, no-store (online devices only), never stored, to the devices a
+ * session is open with. How many copies went, or a negative errno.
+ */
+int chat_send_typing(struct ternd *td, const char *to, bool on, char *err,
+		     size_t errlen);
 /* Mark every unread message from @peer read, and unless read receipts
  * are off, tell its sender: how many, or a negative errno.
  */
@@ -156,5 +164,7 @@ void chat_recv_pump(struct ternd *td);
 int api_open(struct ternd *td, char *err, size_t errlen);
 void api_close(struct ternd *td);
 void api_notify(struct ternd *td);
+/* A live event to the watchers: @handle is typing (@on) or stopped. */
+void api_typing(struct ternd *td, const char *handle, bool on);
 
 #endif /* TERND_CHAT_H */

@@ -192,6 +192,12 @@ static int store(struct ternd *td, const struct content *ct,
 					reset_notice(td, ct, handle, dev);
 	if (ct->kind == CONTENT_RECEIPT)
 		return receipt(td, ct, handle);
+	if (ct->kind == CONTENT_TYPING) {
+		/* Shown to who watches now, kept nowhere. */
+		if (!ct->sync_to[0])
+			api_typing(td, handle, ct->typing);
+		return consume(td);
+	}
 	m.msg_id = ct->msg_id;
 	m.body = body;
 	m.len = len;

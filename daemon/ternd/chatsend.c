@@ -482,6 +482,126 @@ int chat_send_text(struct ternd *td, const char *to, const char *text,
 	return 0;
 }
 
+static void typing_lookup_done(struct ternd *td, struct chat_target *t,
+			       unsigned int n, bool cancelled)
+{
+	(void)t;
+	(void)n;
+	(void)cancelled;
+	td->chat->typing_busy = false;
+}
+
+struct typing_copy {
+	uint8_t id[16], token[ENTRY_TOKEN_LEN];
+	uint8_t *sealed;
+	size_t len;
+};
+
+int chat_send_typing(struct ternd *td, const char *to, bool on, char *err,
+		     size_t errlen)
+{
+	struct content ct = { .kind = CONTENT_TYPING, .typing = on };
+	struct typing_copy cp[ENTRY_MAX_DEVICES];
+	const struct tdir_cached *e;
+	const struct entry_device *d;
+	struct chat_target t = { 0 };
+	const char *why = handle_why(to);
+	uint8_t *body = NULL, *env = NULL, *inner = NULL;
+	size_t blen, envlen, innerlen;
+	unsigned int i, n = 0;
+	int ret;
+
+	if (why) {
+		snprintf(err, errlen, "with: the handle %s", why);
+		return -EINVAL;
+	}
+	if (!link_ready(td)) {
+		snprintf(err, errlen, "not connected to the gateway");
+		return -ENOTCONN;
+	}
+	/*
+	 * Best effort, and now: any device list in hand will do (a stale
+	 * one is refreshed for the next time); with none, this one goes
+	 * nowhere and the next finds one.
+	 */
+	if (!chat_cached(td, to) && !td->chat->typing_busy) {
+		snprintf(t.handle, sizeof(t.handle), "%s", to);
+		if (!chat_job(td, &t, 1, typing_lookup_done))
+			td->chat->typing_busy = true;
+	}
+	e = tdir_cache_get(td->dir, to, UINT64_MAX);
+	if (!e)
+		return 0;
+	if (RAND_bytes(ct.msg_id, sizeof(ct.msg_id)) != 1 ||
+	    content_pack(&ct, &body, &blen)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = td_batch(td);
+	/* Only devices with a session: no prekey is spent on typing. */
+	for (i = 0; !ret && e->present && i < e->entry.ndev; i++) {
+		struct sess_peer p = { .handle = to };
+
+		d = &e->entry.dev[i];
+		if (!has_session(td, d->id, d->identity_x25519))
+			continue;
+		memcpy(p.dev, d->id, ENTRY_ID_LEN);
+		memcpy(p.ik, d->identity_x25519, ENTRY_KEY_LEN);
+		ret = sess_encrypt(td->ds, &td->chat->me, &p, NULL, body,
+				   blen, ev_wall_ms(), &env, &envlen, &why);
+		if (ret == -EIO || ret == -ENOSPC || ret == -ENOMEM)
+			break;
+		if (ret) {
+			ret = 0;
+			continue;
+		}
+		ret = e2emsg_sealed_pack(chat_self(td), td->device_id, env,
+					 envlen, &inner, &innerlen);
+		free(env);
+		if (ret)
+			break;
+		cp[n].len = SEAL_OVERHEAD + innerlen;
+		cp[n].sealed = malloc(cp[n].len);
+		if (!cp[n].sealed ||
+		    RAND_bytes(cp[n].id, sizeof(cp[n].id)) != 1 ||
+		    seal_wrap(d->identity_x25519, NULL, inner, innerlen,
+			      cp[n].sealed)) {
+			free(cp[n].sealed);
+			free(inner);
+			ret = -ENOMEM;
+			break;
+		}
+		free(inner);
+		memcpy(cp[n].token, d->push_token, ENTRY_TOKEN_LEN);
+		n++;
+	}
+	free(body);
+	if (ret)
+		td_batch_fail(td, ret);
+	/*
+	 * The sessions' steps are committed before a copy leaves: a step
+	 * lost after its message left would use a message key twice.
+	 */
+	if (td_flush_now(td) && !ret)
+		ret = -EIO;
+	for (i = 0; i < n; i++) {
+		Tern__Push p = TERN__PUSH__INIT;
+
+		p.token = wire_bytes(cp[i].token, WIRE_TOKEN_LEN);
+		p.msg_id = wire_bytes(cp[i].id, WIRE_MSG_ID_LEN);
+		p.flags = TERN__PUSH_FLAG__PUSH_F_NO_STORE;
+		p.payload = wire_bytes(cp[i].sealed, cp[i].len);
+		if (!ret)
+			link_send(td, WIRE_PUSH, &p.base);
+		free(cp[i].sealed);
+	}
+	if (ret) {
+		snprintf(err, errlen, "store: %s", dstore_error(td->ds));
+		return ret;
+	}
+	return (int)n;
+}
+
 int chat_send_receipt(struct ternd *td, const char *to, bool read,
 		      const uint8_t (*ids)[16], unsigned int n)
 {

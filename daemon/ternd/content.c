@@ -34,6 +34,7 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 	Tern__Text t = TERN__TEXT__INIT;
 	Tern__ResetNotice r = TERN__RESET_NOTICE__INIT;
 	Tern__Receipt rc = TERN__RECEIPT__INIT;
+	Tern__Typing ty = TERN__TYPING__INIT;
 	ProtobufCBinaryData ids[CONTENT_IDS_MAX];
 	unsigned int i;
 	int ret = 0;
@@ -74,6 +75,11 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 			m.body_case = TERN__CONTENT__BODY_RECEIPT;
 			m.receipt = &rc;
 		}
+		break;
+	case CONTENT_TYPING:
+		ty.on = c->typing;
+		m.body_case = TERN__CONTENT__BODY_TYPING;
+		m.typing = &ty;
 		break;
 	default:
 		return -EINVAL;
@@ -173,6 +179,10 @@ int content_parse(const uint8_t *buf, size_t len, struct content *c,
 		for (i = 0; i < c->n_ids; i++)
 			c->ids[i] = m->reset->msg_ids[i].data;
 		break;
+	case TERN__CONTENT__BODY_TYPING:
+		c->kind = CONTENT_TYPING;
+		c->typing = m->typing->on;
+		break;
 	case TERN__CONTENT__BODY_RECEIPT:
 		c->kind = CONTENT_RECEIPT;
 		c->read = m->receipt->read;
@@ -203,6 +213,8 @@ const char *content_kind_name(enum content_kind k)
 		return "reset";
 	case CONTENT_RECEIPT:
 		return "receipt";
+	case CONTENT_TYPING:
+		return "typing";
 	default:
 		return "unknown";
 	}

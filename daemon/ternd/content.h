@@ -22,6 +22,7 @@ enum content_kind {
 	CONTENT_TEXT,
 	CONTENT_RESET,
 	CONTENT_RECEIPT,
+	CONTENT_TYPING,
 };
 
 struct content {
@@ -32,6 +33,7 @@ struct content {
 	const char *text;		/* CONTENT_TEXT: UTF-8, not NUL-ended */
 	size_t text_len;
 	bool read;			/* CONTENT_RECEIPT: read, or delivered */
+	bool typing;			/* CONTENT_TYPING: on, or stopped */
 	unsigned int n_ids;		/* CONTENT_RESET, _RECEIPT: the ids */
 	const uint8_t *ids[CONTENT_IDS_MAX];
 };
@@ -48,7 +50,7 @@ int content_parse(const uint8_t *buf, size_t len, struct content *c,
 		  void **keep, const char **why);
 void content_free(void *keep);
 /* A kind's name, for the client API: "text", "reset", "receipt",
- * "unknown".
+ * "typing", "unknown".
  */
 const char *content_kind_name(enum content_kind k);
 

@@ -100,6 +100,22 @@ TEST(receipt)
 	EXPECT_EQ(-EINVAL, content_pack(&c, &buf, &len));
 }
 
+TEST(typing)
+{
+	struct content c = { .kind = CONTENT_TYPING, .typing = true }, d;
+	void *keep;
+
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	EXPECT_EQ(CONTENT_TYPING, d.kind);
+	EXPECT_TRUE(d.typing);
+	EXPECT_STREQ("typing", content_kind_name(d.kind));
+	content_free(keep);
+	c.typing = false;
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	EXPECT_FALSE(d.typing);
+	content_free(keep);
+}
+
 /* What content_pack() refuses. */
 TEST(pack_refuses)
 {

@@ -33,7 +33,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup chat 198.18.15.2
-ktap_set_plan 47
+ktap_set_plan 50
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -287,6 +287,30 @@ check "alice's T1: read (a read receipt), shown [read]" \
 	tc alice history "$B" 2>&1 | head -1)"
 check_eq "receipts are not messages: neither history shows one" \
 	"2 2" "$(hist alice "$B" id | wc -l) $(hist bob "$A" id | wc -l)"
+
+# --- 3b: typing ---
+
+# Bob watches from now; alice says she is typing, then stopped: his watch
+# shows both, live; neither is kept (history, watch --since).
+BREV=$(apist bob rev)
+tc bob watch -j -n 2 --timeout 15000 >"$WORK/typing" 2>&1 &
+WPID=$!
+sleep 0.5
+ta=$(tc alice typing "$B" 2>&1)
+sleep 0.3
+tb=$(tc alice typing "$B" off 2>&1)
+wait "$WPID"
+check_eq "ternctl typing: to bob's one device; his watch shows on, then off" \
+	"1 1 0 typing|$A|true typing|$A|false" \
+	"$ta $tb $? $(js event with on <"$WORK/typing" | paste -sd ' ')"
+check_eq "typing is kept nowhere: not in history, not after the watch's rev" \
+	"2 0" "$(hist bob "$A" id | wc -l) $(tc bob watch -j --since "$BREV" \
+		-n 1 --timeout 500 2>/dev/null | wc -l)"
+out=$(api alice '{"op":"typing","with":"bob@example.org","on":"yes"}' \
+	'{"op":"typing","with":"no at sign"}')
+check "typing: on not a boolean, a bad handle: bad-request" \
+	'^false\|bad-request\|.*"on".* false\|bad-request\|with: .*$' \
+	"$(printf '%s\n' "$out" | js ok error message | paste -sd ' ')"
 
 # --- 4: 20 back to back ---
 

@@ -202,7 +202,8 @@ static void content(const uint8_t *data, size_t size)
 	    memcmp(d.msg_id, c.msg_id, CONTENT_ID_LEN) ||
 	    strcmp(d.sync_to, c.sync_to) || d.text_len != c.text_len ||
 	    (c.text_len && memcmp(d.text, c.text, c.text_len)) ||
-	    d.n_ids != c.n_ids || d.read != c.read)
+	    d.n_ids != c.n_ids || d.read != c.read ||
+	    d.typing != c.typing)
 		abort();
 	for (i = 0; i < c.n_ids; i++)
 		if (memcmp(d.ids[i], c.ids[i], CONTENT_ID_LEN))

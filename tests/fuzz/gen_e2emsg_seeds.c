@@ -96,7 +96,11 @@ static int contents(const char *dir)
 		return 1;
 	c.kind = CONTENT_RECEIPT;
 	c.read = true;
-	return content_seed(dir, "content-receipt", &c);
+	if (content_seed(dir, "content-receipt", &c))
+		return 1;
+	c.kind = CONTENT_TYPING;
+	c.typing = true;
+	return content_seed(dir, "content-typing", &c);
 }
 
 int main(int argc, char **argv)

@@ -33,6 +33,7 @@ static int send_run(int argc, char **argv);
 static int history_run(int argc, char **argv);
 static int watch_run(int argc, char **argv);
 static int read_run(int argc, char **argv);
+static int typing_run(int argc, char **argv);
 
 const struct ternctl_group ternctl_send_group = {
 	.name = "send",
@@ -104,6 +105,23 @@ const struct ternctl_group ternctl_read_group = {
 		"  -j, --json       print the API's answer\n"
 		"  -h, --help       show this help\n",
 		.run = read_run,
+	},
+};
+
+const struct ternctl_group ternctl_typing_group = {
+	.name = "typing",
+	.summary = "say that you are typing",
+	.self = {
+		.name = "typing",
+		.synopsis = "[-j] HANDLE [on|off]",
+		.brief = "tell a handle you are typing (or stopped)",
+		.summary = "Tell HANDLE's devices, now, that you are typing (on, the default) or\nstopped (off). Sent only to devices that are online and kept nowhere:\ntheir 'ternctl watch' shows it. Prints how many devices it went to.",
+		.help =
+		"Options:\n"
+		API_HELP
+		"  -j, --json       print the API's answer\n"
+		"  -h, --help       show this help\n",
+		.run = typing_run,
 	},
 };
 
@@ -399,7 +417,7 @@ static int send_run(int argc, char **argv)
 	return status;
 }
 
-static void print_message(const json_t *m)
+static void print_text(const json_t *m)
 {
 	const char *dir = json_string_value(json_object_get(m, "dir"));
 	const char *with = json_string_value(json_object_get(m, "with"));
@@ -431,6 +449,20 @@ static void print_message(const json_t *m)
 	else if (!json_object_get(m, "read_ms"))
 		fputs("  [new]", stdout);
 	putchar('\n');
+}
+
+static void print_message(const json_t *m)
+{
+	const char *ev = json_string_value(json_object_get(m, "event"));
+
+	if (ev && !strcmp(ev, "typing")) {
+		printf("%s %s\n",
+		       json_string_value(json_object_get(m, "with")) ?: "?",
+		       json_is_true(json_object_get(m, "on")) ?
+		       "is typing..." : "stopped typing");
+		return;
+	}
+	print_text(m);
 }
 
 static int history_run(int argc, char **argv)
@@ -566,6 +598,55 @@ static int read_run(int argc, char **argv)
 			printf("%lld",
 			       (long long)json_integer_value(json_object_get(ans,
 									      "read")));
+		putchar('\n');
+		json_decref(ans);
+		status = 0;
+	}
+	api_close(&a);
+	return status;
+}
+
+static int typing_run(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct api a;
+	char path[256];
+	const char *why;
+	json_t *req, *ans;
+	bool on = true;
+	int first, status;
+
+	first = parse(argc, argv, &ternctl_typing_group.self, &o, false, false,
+		      &status);
+	if (first < 0)
+		return status;
+	if (argc - first < 1 || argc - first > 2)
+		return ternctl_usage(argv[0], "typing needs HANDLE [on|off]");
+	why = handle_why(argv[first]);
+	if (why)
+		return ternctl_usage(argv[0], "the handle '%s' %s",
+				     argv[first], why);
+	if (argc - first == 2) {
+		if (!strcmp(argv[first + 1], "off"))
+			on = false;
+		else if (strcmp(argv[first + 1], "on"))
+			return ternctl_usage(argv[0], "'%s': on or off",
+					     argv[first + 1]);
+	}
+	req = json_pack("{s:s, s:s, s:b}", "op", "typing", "with",
+			argv[first], "on", on);
+	if (api_connect(&a, api_path(o.api, o.socket, path, sizeof(path)))) {
+		json_decref(req);
+		return EXIT_RUNTIME;
+	}
+	status = EXIT_RUNTIME;
+	if (!api_request(&a, req) && (ans = api_answer(&a))) {
+		if (o.json)
+			json_dumpf(ans, stdout, JSON_COMPACT);
+		else
+			printf("%lld",
+			       (long long)json_integer_value(json_object_get(ans,
+									      "devices")));
 		putchar('\n');
 		json_decref(ans);
 		status = 0;

@@ -25,6 +25,7 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_history_group,
 	&ternctl_watch_group,
 	&ternctl_read_group,
+	&ternctl_typing_group,
 	&ternctl_prio_group,
 	&ternctl_dir_group,
 };

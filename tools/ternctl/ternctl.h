@@ -60,6 +60,7 @@ extern const struct ternctl_group ternctl_send_group;
 extern const struct ternctl_group ternctl_history_group;
 extern const struct ternctl_group ternctl_watch_group;
 extern const struct ternctl_group ternctl_read_group;
+extern const struct ternctl_group ternctl_typing_group;
 
 /* util.c */
 void ternctl_print_help(FILE *f, const char *prog,
