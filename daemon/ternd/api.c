@@ -19,6 +19,11 @@
  *        -> {"ok": true, "devices": N}: HANDLE's N devices with a session
  *           told at once, if online (no-store); watchers there get
  *           {"event": "typing", "with", "on"}, kept nowhere
+ *   {"op": "react", "with": HANDLE, "id": ID, "emoji": E | null}
+ *   {"op": "edit", "with": HANDLE, "id": ID, "text": TEXT}
+ *   {"op": "unsend", "with": HANDLE, "id": ID}
+ *        -> {"ok": true}: applied here and sent; refused ("refused",
+ *           "not-found") when not this person's message or too late
  *   {"op": "status"} -> {"ok": true, "handle", "sent", "received", ...}
  *
  * A request's "tag", if any, comes back in its answer. Failures are
@@ -194,13 +199,20 @@ static void error(struct api_client *cl, const json_t *req, const char *code,
 	cl_put(cl, a);
 }
 
-/* A chat row as the API shows it. */
-static json_t *message_json(const struct dchat *m)
+static int reaction_cb(void *ctx, const char *who, const char *emoji)
 {
-	json_t *o = json_object();
+	return json_array_append_new(ctx, json_pack("{s:s, s:s}", "from", who,
+						     "emoji", emoji));
+}
+
+/* A chat row as the API shows it. */
+static json_t *message_json(struct dstore *ds, const struct dchat *m)
+{
+	json_t *o = json_object(), *arr;
 	char id[33], dev[33];
 	struct content ct;
 	const char *why;
+	unsigned int i;
 	void *keep;
 
 	hex_encode(m->msg_id, 16, id);
@@ -211,13 +223,28 @@ static json_t *message_json(const struct dchat *m)
 		hex_encode(m->sender_dev, 16, dev);
 		json_object_set_new(o, "device", json_string(dev));
 	}
-	if (!content_parse(m->body, m->len, &ct, &keep, &why)) {
+	if (m->unsent_ms) {
+		json_object_set_new(o, "kind", json_string("text"));
+		json_object_set_new(o, "unsent_ms",
+				    json_integer((json_int_t)m->unsent_ms));
+	} else if (!content_parse(m->body, m->len, &ct, &keep, &why)) {
 		json_object_set_new(o, "kind",
 				    json_string(content_kind_name(ct.kind)));
 		if (ct.kind == CONTENT_TEXT)
 			json_object_set_new(o, "text",
 					    json_stringn(ct.text,
 							 ct.text_len));
+		if (ct.reply_to) {
+			hex_encode(ct.reply_to, 16, dev);
+			json_object_set_new(o, "reply_to", json_string(dev));
+		}
+		if (ct.n_mentions) {
+			arr = json_array();
+			for (i = 0; i < ct.n_mentions; i++)
+				json_array_append_new(arr,
+					json_string(ct.mentions[i]));
+			json_object_set_new(o, "mentions", arr);
+		}
 		content_free(keep);
 	} else {
 		json_object_set_new(o, "kind", json_string("unreadable"));
@@ -235,13 +262,29 @@ static json_t *message_json(const struct dchat *m)
 	if (m->read_ms)
 		json_object_set_new(o, "read_ms",
 				    json_integer((json_int_t)m->read_ms));
+	if (m->edited_ms)
+		json_object_set_new(o, "edited_ms",
+				    json_integer((json_int_t)m->edited_ms));
+	arr = json_array();
+	if (dstore_reactions(ds, m->peer, m->msg_id, reaction_cb, arr) > 0)
+		json_object_set_new(o, "reactions", arr);
+	else
+		json_decref(arr);
 	json_object_set_new(o, "rev", json_integer((json_int_t)m->rev));
 	return o;
 }
 
+struct array_ctx {
+	struct dstore *ds;
+	json_t *arr;
+};
+
 static int add_to_array(void *ctx, const struct dchat *m)
 {
-	return json_array_append_new(ctx, message_json(m)) ? -ENOMEM : 0;
+	struct array_ctx *a = ctx;
+
+	return json_array_append_new(a->arr, message_json(a->ds, m)) ?
+	       -ENOMEM : 0;
 }
 
 struct watch_ctx {
@@ -254,7 +297,7 @@ static int watch_cb(void *ctx, const struct dchat *m)
 	struct watch_ctx *w = ctx;
 	json_t *e;
 
-	e = message_json(m);
+	e = message_json(w->cl->td->ds, m);
 	json_object_set_new(e, "event", json_string("message"));
 	if (cl_put(w->cl, e))
 		return -ENOMEM;
@@ -288,12 +331,27 @@ static const char *get_str(const json_t *req, const char *key)
 	return json_string_value(json_object_get(req, key));
 }
 
+/* A message id given as "KEY": 32 hex digits into @id. */
+static bool get_id(struct api_client *cl, const json_t *req, const char *key,
+		   uint8_t id[16])
+{
+	const char *v = get_str(req, key);
+
+	if (v && strlen(v) == 32 && !hex_decode(v, id, 16))
+		return true;
+	error(cl, req, "bad-request", "%s: a message id (32 hex digits)", key);
+	return false;
+}
+
 static void op_send(struct api_client *cl, const json_t *req)
 {
 	const char *to = get_str(req, "to");
 	json_t *text = json_object_get(req, "text");
+	json_t *men = json_object_get(req, "mentions"), *v;
+	struct content ct = { .kind = CONTENT_TEXT };
 	char err[256], id[33];
-	uint8_t mid[16];
+	uint8_t mid[16], reply[16];
+	size_t i;
 	json_t *a;
 
 	if (!to || !json_is_string(text)) {
@@ -301,8 +359,31 @@ static void op_send(struct api_client *cl, const json_t *req)
 		      "send needs \"to\" (a handle) and \"text\" (a string)");
 		return;
 	}
-	if (chat_send_text(cl->td, to, json_string_value(text),
-			   json_string_length(text), mid, err, sizeof(err))) {
+	ct.text = json_string_value(text);
+	ct.text_len = json_string_length(text);
+	if (json_object_get(req, "reply_to")) {
+		if (!get_id(cl, req, "reply_to", reply))
+			return;
+		ct.reply_to = reply;
+	}
+	if (men && (!json_is_array(men) ||
+		    json_array_size(men) > CONTENT_MENTIONS_MAX)) {
+		error(cl, req, "bad-request",
+		      "mentions: an array of at most %d handles",
+		      CONTENT_MENTIONS_MAX);
+		return;
+	}
+	json_array_foreach(men, i, v) {
+		if (!json_is_string(v) || json_string_length(v) >= 256) {
+			error(cl, req, "bad-request",
+			      "mentions: an array of handles");
+			return;
+		}
+		snprintf(ct.mentions[i], sizeof(ct.mentions[i]), "%s",
+			 json_string_value(v));
+		ct.n_mentions = i + 1;
+	}
+	if (chat_send(cl->td, to, &ct, mid, err, sizeof(err))) {
 		error(cl, req, strstr(err, "store") ? "internal" :
 			       "bad-request", "%s", err);
 		return;
@@ -313,8 +394,63 @@ static void op_send(struct api_client *cl, const json_t *req)
 	cl_put(cl, a);
 }
 
+/* react, edit, unsend: {"with", "id", ...}. */
+static void op_ref(struct api_client *cl, const json_t *req,
+		   enum content_kind kind)
+{
+	const char *with = get_str(req, "with"), *why;
+	json_t *emoji = json_object_get(req, "emoji");
+	json_t *text = json_object_get(req, "text");
+	struct content ct = { .kind = kind };
+	uint8_t target[16];
+	char err[256];
+	int ret;
+
+	if (!with || (why = handle_why(with))) {
+		error(cl, req, "bad-request", "with: %s",
+		      with ? why : "missing (a handle)");
+		return;
+	}
+	if (!get_id(cl, req, "id", target))
+		return;
+	ct.target = target;
+	if (kind == CONTENT_REACTION) {
+		if (emoji && !json_is_null(emoji) &&
+		    (!json_is_string(emoji) || !json_string_length(emoji) ||
+		     json_string_length(emoji) > CONTENT_EMOJI_MAX)) {
+			error(cl, req, "bad-request",
+			      "emoji: a string of 1 to %d bytes, or null to take the reaction back",
+			      CONTENT_EMOJI_MAX);
+			return;
+		}
+		ct.remove = !emoji || json_is_null(emoji);
+		ct.emoji = ct.remove ? "" : json_string_value(emoji);
+		ct.emoji_len = strlen(ct.emoji);
+	} else if (kind == CONTENT_EDIT) {
+		if (!json_is_string(text) ||
+		    json_string_length(text) > CONTENT_TEXT_MAX) {
+			error(cl, req, "bad-request",
+			      "text: a string of at most %d bytes",
+			      CONTENT_TEXT_MAX);
+			return;
+		}
+		ct.text = json_string_value(text);
+		ct.text_len = json_string_length(text);
+	}
+	ret = chat_ref(cl->td, with, &ct, err, sizeof(err));
+	if (ret) {
+		error(cl, req, ret == -EPERM ? "refused" :
+			       ret == -ENOENT ? "not-found" :
+			       ret == -EINVAL ? "bad-request" : "internal",
+		      "%s", err);
+		return;
+	}
+	cl_put(cl, answer(req));
+}
+
 static void op_history(struct api_client *cl, const json_t *req)
 {
+	struct array_ctx ac;
 	const char *with = get_str(req, "with"), *why;
 	json_t *lim = json_object_get(req, "limit"), *arr, *a;
 	json_int_t n = API_HISTORY_MAX;
@@ -339,8 +475,10 @@ static void op_history(struct api_client *cl, const json_t *req)
 		}
 	}
 	arr = json_array();
+	ac.ds = cl->td->ds;
+	ac.arr = arr;
 	ret = dstore_chat_history(cl->td->ds, with, (unsigned int)n,
-				  add_to_array, arr);
+				  add_to_array, &ac);
 	if (ret < 0) {
 		json_decref(arr);
 		error(cl, req, "internal", "store: %s",
@@ -476,9 +614,15 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_read(cl, req);
 	else if (!strcmp(op, "typing"))
 		op_typing(cl, req);
+	else if (!strcmp(op, "react"))
+		op_ref(cl, req, CONTENT_REACTION);
+	else if (!strcmp(op, "edit"))
+		op_ref(cl, req, CONTENT_EDIT);
+	else if (!strcmp(op, "unsend"))
+		op_ref(cl, req, CONTENT_UNSEND);
 	else
 		error(cl, req, "bad-request",
-		      "op: unknown (send, history, watch, read, typing, status)");
+		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, status)");
 	json_decref(req);
 }
 

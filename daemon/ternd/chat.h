@@ -124,9 +124,19 @@ const char *chat_self(struct ternd *td);
 
 /* chatsend.c */
 void chat_send_pump(struct ternd *td);
-/* Queue a text to @to (committed when this returns 0): its id in @id. */
-int chat_send_text(struct ternd *td, const char *to, const char *text,
-		   size_t len, uint8_t id[16], char *err, size_t errlen);
+/*
+ * Store @ct to @to, queued, in the batch (its msg_id and sent_ms are set
+ * here); a control row unless it is a text.
+ */
+struct content;
+int chat_queue(struct ternd *td, const char *to, struct content *ct,
+	       char *err, size_t errlen);
+/*
+ * Queue the text of @ct (with its reply_to and mentions, checked) to @to,
+ * committed when this returns 0: its id in @id.
+ */
+int chat_send(struct ternd *td, const char *to, struct content *ct,
+	      uint8_t id[16], char *err, size_t errlen);
 
 /*
  * Queue a reset notice to @to (in the batch): this device could not open
@@ -156,6 +166,18 @@ int chat_read(struct ternd *td, const char *peer, char *err, size_t errlen);
 /* The push id of @msg_id's copy to device @dev in @round. */
 int chat_push_id(const uint8_t msg_id[16], const uint8_t dev[16],
 		 uint32_t round, uint8_t out[16]);
+
+/* chatref.c: reactions, edits, unsend (references to a message). */
+/* @author's @ct (a reaction, edit or unsend) to the conversation with
+ * @peer, checked and applied in the batch: 0, or -EPERM/-ENOENT with
+ * *@why when it does not hold (not the author's message, too late, no
+ * such message).
+ */
+int chat_apply_ref(struct ternd *td, const struct content *ct,
+		   const char *peer, const char *author, const char **why);
+/* This person's own: applied here, then sent (committed on return). */
+int chat_ref(struct ternd *td, const char *with, struct content *ct,
+	     char *err, size_t errlen);
 
 /* chatrecv.c */
 void chat_recv_pump(struct ternd *td);

@@ -192,6 +192,19 @@ static int store(struct ternd *td, const struct content *ct,
 					reset_notice(td, ct, handle, dev);
 	if (ct->kind == CONTENT_RECEIPT)
 		return receipt(td, ct, handle);
+	if (ct->kind == CONTENT_REACTION || ct->kind == CONTENT_EDIT ||
+	    ct->kind == CONTENT_UNSEND) {
+		const char *why = NULL;
+		bool mine = ct->sync_to[0];
+
+		if (mine && strcmp(handle, self))
+			return drop(td, "a copy for another account's devices");
+		ret = chat_apply_ref(td, ct, mine ? ct->sync_to : handle,
+				     mine ? self : handle, &why);
+		if (ret == -EPERM || ret == -ENOENT)
+			return drop(td, why);
+		return ret ? ret : consume(td);
+	}
 	if (ct->kind == CONTENT_TYPING) {
 		/* Shown to who watches now, kept nowhere. */
 		if (!ct->sync_to[0])

@@ -408,9 +408,8 @@ void chat_send_pump(struct ternd *td)
 	ev_after_next(td->loop, &td->chat_after);
 }
 
-/* Store @ct to @to, queued, in the batch. */
-static int queue(struct ternd *td, const char *to, struct content *ct,
-		 char *err, size_t errlen)
+int chat_queue(struct ternd *td, const char *to, struct content *ct,
+	       char *err, size_t errlen)
 {
 	struct dchat m = { 0 };
 	uint8_t *body = NULL;
@@ -451,25 +450,47 @@ static int queue(struct ternd *td, const char *to, struct content *ct,
 	return 0;
 }
 
-int chat_send_text(struct ternd *td, const char *to, const char *text,
-		   size_t len, uint8_t id[16], char *err, size_t errlen)
+static int find_cb(void *ctx, const struct dchat *m)
 {
-	struct content ct = { .kind = CONTENT_TEXT };
+	(void)ctx;
+	(void)m;
+	return 1;
+}
+
+int chat_send(struct ternd *td, const char *to, struct content *ct,
+	      uint8_t id[16], char *err, size_t errlen)
+{
 	const char *why = handle_why(to);
+	unsigned int i;
 	int ret;
 
 	if (why) {
 		snprintf(err, errlen, "to: the handle %s", why);
 		return -EINVAL;
 	}
-	if (len > CONTENT_TEXT_MAX) {
+	if (ct->text_len > CONTENT_TEXT_MAX) {
 		snprintf(err, errlen, "text: longer than %d bytes",
 			 CONTENT_TEXT_MAX);
 		return -EMSGSIZE;
 	}
-	ct.text = text;
-	ct.text_len = len;
-	ret = queue(td, to, &ct, err, errlen);
+	for (i = 0; i < ct->n_mentions; i++) {
+		why = handle_why(ct->mentions[i]);
+		if (why) {
+			snprintf(err, errlen, "mentions: the handle %s", why);
+			return -EINVAL;
+		}
+	}
+	if (ct->reply_to) {
+		ret = dstore_chat_find(td->ds, to, ct->reply_to, find_cb, NULL);
+		if (ret <= 0) {
+			snprintf(err, errlen, ret ? "store: %s" :
+				 "reply_to: no such message in the conversation",
+				 dstore_error(td->ds));
+			return ret ? ret : -EINVAL;
+		}
+	}
+	ct->kind = CONTENT_TEXT;
+	ret = chat_queue(td, to, ct, err, errlen);
 	if (ret)
 		return ret;
 	/* Durable before the client hears it was taken. */
@@ -478,7 +499,7 @@ int chat_send_text(struct ternd *td, const char *to, const char *text,
 		snprintf(err, errlen, "store: %s", dstore_error(td->ds));
 		return ret;
 	}
-	memcpy(id, ct.msg_id, 16);
+	memcpy(id, ct->msg_id, 16);
 	return 0;
 }
 
@@ -614,7 +635,7 @@ int chat_send_receipt(struct ternd *td, const char *to, bool read,
 		ct.n_ids = n < CONTENT_IDS_MAX ? n : CONTENT_IDS_MAX;
 		for (i = 0; i < ct.n_ids; i++)
 			ct.ids[i] = ids[i];
-		ret = queue(td, to, &ct, err, sizeof(err));
+		ret = chat_queue(td, to, &ct, err, sizeof(err));
 		ids += ct.n_ids;
 		n -= ct.n_ids;
 	}
@@ -631,7 +652,7 @@ int chat_send_reset(struct ternd *td, const char *to,
 	int ret;
 
 	ct.ids[0] = push_id;
-	ret = queue(td, to, &ct, err, sizeof(err));
+	ret = chat_queue(td, to, &ct, err, sizeof(err));
 	if (ret)
 		td_log(td, TD_ERR, "a reset notice: %s", err);
 	return ret;

@@ -35,6 +35,10 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 	Tern__ResetNotice r = TERN__RESET_NOTICE__INIT;
 	Tern__Receipt rc = TERN__RECEIPT__INIT;
 	Tern__Typing ty = TERN__TYPING__INIT;
+	Tern__Reaction re = TERN__REACTION__INIT;
+	Tern__Edit ed = TERN__EDIT__INIT;
+	Tern__Unsend un = TERN__UNSEND__INIT;
+	ProtobufCBinaryData men[CONTENT_MENTIONS_MAX];
 	ProtobufCBinaryData ids[CONTENT_IDS_MAX];
 	unsigned int i;
 	int ret = 0;
@@ -52,6 +56,20 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 			return -EINVAL;
 		t.body.data = (uint8_t *)c->text;
 		t.body.len = c->text_len;
+		if (c->reply_to) {
+			t.reply_to.data = (uint8_t *)c->reply_to;
+			t.reply_to.len = CONTENT_ID_LEN;
+		}
+		if (c->n_mentions > CONTENT_MENTIONS_MAX)
+			return -EINVAL;
+		for (i = 0; i < c->n_mentions; i++) {
+			if (handle_why(c->mentions[i]))
+				return -EINVAL;
+			men[i].data = (uint8_t *)c->mentions[i];
+			men[i].len = strlen(c->mentions[i]);
+		}
+		t.n_mentions = c->n_mentions;
+		t.mentions = men;
 		m.body_case = TERN__CONTENT__BODY_TEXT;
 		m.text = &t;
 		break;
@@ -81,6 +99,38 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 		m.body_case = TERN__CONTENT__BODY_TYPING;
 		m.typing = &ty;
 		break;
+	case CONTENT_REACTION:
+		if (!c->target || c->emoji_len > CONTENT_EMOJI_MAX ||
+		    (!c->remove && !c->emoji_len) ||
+		    !utf8_ok(c->emoji, c->emoji_len))
+			return -EINVAL;
+		re.target.data = (uint8_t *)c->target;
+		re.target.len = CONTENT_ID_LEN;
+		re.emoji.data = (uint8_t *)c->emoji;
+		re.emoji.len = c->emoji_len;
+		re.remove = c->remove;
+		m.body_case = TERN__CONTENT__BODY_REACTION;
+		m.reaction = &re;
+		break;
+	case CONTENT_EDIT:
+		if (!c->target || c->text_len > CONTENT_TEXT_MAX ||
+		    !utf8_ok(c->text, c->text_len))
+			return -EINVAL;
+		ed.target.data = (uint8_t *)c->target;
+		ed.target.len = CONTENT_ID_LEN;
+		ed.body.data = (uint8_t *)c->text;
+		ed.body.len = c->text_len;
+		m.body_case = TERN__CONTENT__BODY_EDIT;
+		m.edit = &ed;
+		break;
+	case CONTENT_UNSEND:
+		if (!c->target)
+			return -EINVAL;
+		un.target.data = (uint8_t *)c->target;
+		un.target.len = CONTENT_ID_LEN;
+		m.body_case = TERN__CONTENT__BODY_UNSEND;
+		m.unsend = &un;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -106,23 +156,27 @@ static const char *ids_check(size_t n, const ProtobufCBinaryData *ids,
 	return NULL;
 }
 
+/* @b is a valid handle: copied, NUL-ended, into @h (256 bytes). */
+static bool handle_ok(const ProtobufCBinaryData *b, char *h)
+{
+	if (!b->len || b->len >= 256 || memchr(b->data, '\0', b->len))
+		return false;
+	memcpy(h, b->data, b->len);
+	h[b->len] = '\0';
+	return !handle_why(h);
+}
+
 static const char *check(const Tern__Content *m)
 {
 	char h[256];
+	size_t i;
 
 	if (m->version != CONTENT_VERSION)
 		return "version: not 1";
 	if (m->msg_id.len != CONTENT_ID_LEN)
 		return "msg_id: not 16 bytes";
-	if (m->sync_to.len) {
-		if (m->sync_to.len >= 256 ||
-		    memchr(m->sync_to.data, '\0', m->sync_to.len))
-			return "sync_to: not a valid handle";
-		memcpy(h, m->sync_to.data, m->sync_to.len);
-		h[m->sync_to.len] = '\0';
-		if (handle_why(h))
-			return "sync_to: not a valid handle";
-	}
+	if (m->sync_to.len && !handle_ok(&m->sync_to, h))
+		return "sync_to: not a valid handle";
 	switch (m->body_case) {
 	case TERN__CONTENT__BODY_TEXT:
 		if (m->text->body.len > CONTENT_TEXT_MAX)
@@ -130,6 +184,37 @@ static const char *check(const Tern__Content *m)
 		if (!utf8_ok((const char *)m->text->body.data,
 			     m->text->body.len))
 			return "text.body: not UTF-8 (or holds a NUL)";
+		if (m->text->reply_to.len &&
+		    m->text->reply_to.len != CONTENT_ID_LEN)
+			return "text.reply_to: not 16 bytes";
+		if (m->text->n_mentions > CONTENT_MENTIONS_MAX)
+			return "text.mentions: more than 16";
+		for (i = 0; i < m->text->n_mentions; i++)
+			if (!handle_ok(&m->text->mentions[i], h))
+				return "text.mentions: not a valid handle";
+		break;
+	case TERN__CONTENT__BODY_REACTION:
+		if (m->reaction->target.len != CONTENT_ID_LEN)
+			return "reaction.target: not 16 bytes";
+		if (m->reaction->emoji.len > CONTENT_EMOJI_MAX ||
+		    (!m->reaction->remove && !m->reaction->emoji.len))
+			return "reaction.emoji: empty, or longer than 32 bytes";
+		if (!utf8_ok((const char *)m->reaction->emoji.data,
+			     m->reaction->emoji.len))
+			return "reaction.emoji: not UTF-8 (or holds a NUL)";
+		break;
+	case TERN__CONTENT__BODY_EDIT:
+		if (m->edit->target.len != CONTENT_ID_LEN)
+			return "edit.target: not 16 bytes";
+		if (m->edit->body.len > CONTENT_TEXT_MAX)
+			return "edit.body: longer than 16 KiB";
+		if (!utf8_ok((const char *)m->edit->body.data,
+			     m->edit->body.len))
+			return "edit.body: not UTF-8 (or holds a NUL)";
+		break;
+	case TERN__CONTENT__BODY_UNSEND:
+		if (m->unsend->target.len != CONTENT_ID_LEN)
+			return "unsend.target: not 16 bytes";
 		break;
 	case TERN__CONTENT__BODY_RESET:
 		return ids_check(m->reset->n_msg_ids, m->reset->msg_ids,
@@ -172,6 +257,28 @@ int content_parse(const uint8_t *buf, size_t len, struct content *c,
 		c->kind = CONTENT_TEXT;
 		c->text = (const char *)m->text->body.data;
 		c->text_len = m->text->body.len;
+		if (m->text->reply_to.len)
+			c->reply_to = m->text->reply_to.data;
+		c->n_mentions = m->text->n_mentions;
+		for (i = 0; i < c->n_mentions; i++)
+			handle_ok(&m->text->mentions[i], c->mentions[i]);
+		break;
+	case TERN__CONTENT__BODY_REACTION:
+		c->kind = CONTENT_REACTION;
+		c->target = m->reaction->target.data;
+		c->emoji = (const char *)m->reaction->emoji.data;
+		c->emoji_len = m->reaction->emoji.len;
+		c->remove = m->reaction->remove;
+		break;
+	case TERN__CONTENT__BODY_EDIT:
+		c->kind = CONTENT_EDIT;
+		c->target = m->edit->target.data;
+		c->text = (const char *)m->edit->body.data;
+		c->text_len = m->edit->body.len;
+		break;
+	case TERN__CONTENT__BODY_UNSEND:
+		c->kind = CONTENT_UNSEND;
+		c->target = m->unsend->target.data;
 		break;
 	case TERN__CONTENT__BODY_RESET:
 		c->kind = CONTENT_RESET;
@@ -215,6 +322,12 @@ const char *content_kind_name(enum content_kind k)
 		return "receipt";
 	case CONTENT_TYPING:
 		return "typing";
+	case CONTENT_REACTION:
+		return "reaction";
+	case CONTENT_EDIT:
+		return "edit";
+	case CONTENT_UNSEND:
+		return "unsend";
 	default:
 		return "unknown";
 	}

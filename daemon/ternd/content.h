@@ -16,6 +16,10 @@
 #define CONTENT_ID_LEN		16
 #define CONTENT_TEXT_MAX	(16 * 1024)
 #define CONTENT_IDS_MAX		64	/* ids a reset or a receipt names */
+#define CONTENT_MENTIONS_MAX	16
+#define CONTENT_EMOJI_MAX	32	/* bytes */
+#define CONTENT_EDIT_MS		(15 * 60 * 1000)	/* edit within */
+#define CONTENT_UNSEND_MS	(2 * 60 * 1000)		/* unsend within */
 
 enum content_kind {
 	CONTENT_UNKNOWN,
@@ -23,6 +27,9 @@ enum content_kind {
 	CONTENT_RESET,
 	CONTENT_RECEIPT,
 	CONTENT_TYPING,
+	CONTENT_REACTION,
+	CONTENT_EDIT,
+	CONTENT_UNSEND,
 };
 
 struct content {
@@ -30,8 +37,15 @@ struct content {
 	uint64_t sent_ms;
 	char sync_to[256];		/* "" unless a copy to an own device */
 	enum content_kind kind;
-	const char *text;		/* CONTENT_TEXT: UTF-8, not NUL-ended */
-	size_t text_len;
+	const char *text;		/* CONTENT_TEXT, _EDIT: UTF-8, not */
+	size_t text_len;		/* NUL-ended */
+	const uint8_t *reply_to;	/* CONTENT_TEXT: NULL, or an id */
+	unsigned int n_mentions;	/* CONTENT_TEXT: handles */
+	char mentions[CONTENT_MENTIONS_MAX][256];
+	const uint8_t *target;		/* _REACTION, _EDIT, _UNSEND: an id */
+	const char *emoji;		/* CONTENT_REACTION: UTF-8, not */
+	size_t emoji_len;		/* NUL-ended */
+	bool remove;			/* CONTENT_REACTION: take it back */
 	bool read;			/* CONTENT_RECEIPT: read, or delivered */
 	bool typing;			/* CONTENT_TYPING: on, or stopped */
 	unsigned int n_ids;		/* CONTENT_RESET, _RECEIPT: the ids */
@@ -50,7 +64,7 @@ int content_parse(const uint8_t *buf, size_t len, struct content *c,
 		  void **keep, const char **why);
 void content_free(void *keep);
 /* A kind's name, for the client API: "text", "reset", "receipt",
- * "typing", "unknown".
+ * "typing", "reaction", "edit", "unsend", "unknown".
  */
 const char *content_kind_name(enum content_kind k);
 

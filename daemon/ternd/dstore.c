@@ -94,13 +94,25 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
  * a recipient's device stored an outgoing message, when a recipient read
  * it (or, incoming, when this account's person did); control marks the
  * messaging's own messages (reset notices, receipts), which are kept
- * like the others but never shown.
+ * like the others but never shown; edited_ms and unsent_ms, when the
+ * sender changed or took back a message (an unsent one's body is
+ * emptied); reactions, one per person and message.
  */
 #define CHAT_V5 \
 	"ALTER TABLE chat ADD COLUMN pushes_acked INTEGER NOT NULL DEFAULT 0;" \
 	"ALTER TABLE chat ADD COLUMN delivered_ms INTEGER;" \
 	"ALTER TABLE chat ADD COLUMN read_ms INTEGER;" \
 	"ALTER TABLE chat ADD COLUMN control INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE chat ADD COLUMN edited_ms INTEGER;" \
+	"ALTER TABLE chat ADD COLUMN unsent_ms INTEGER;" \
+	"CREATE TABLE reactions (" \
+	" peer TEXT NOT NULL," \
+	" target BLOB NOT NULL CHECK (length(target) = 16)," \
+	" who TEXT NOT NULL," \
+	" emoji TEXT NOT NULL," \
+	" at_ms INTEGER NOT NULL," \
+	" PRIMARY KEY (peer, target, who)" \
+	") WITHOUT ROWID;" \
 	"DROP TRIGGER outbox_acked;" \
 	"DROP TRIGGER outbox_failed;" \
 	"CREATE TRIGGER outbox_acked AFTER DELETE ON outbox" \
@@ -165,7 +177,8 @@ static const char *const upgrade[] = {
 };
 
 #define CHAT_COLS "seq, msg_id, peer, outgoing, sender_dev, body, sent_ms," \
-	" at_ms, state, pushes_left, error, rev, round, delivered_ms, read_ms"
+	" at_ms, state, pushes_left, error, rev, round, delivered_ms, read_ms," \
+	" edited_ms, unsent_ms"
 
 static const char *const sql[S_COUNT] = {
 	[S_IN_EXISTS] = "SELECT 1 FROM inbox WHERE msg_id = ?1",
@@ -236,6 +249,20 @@ static const char *const sql[S_COUNT] = {
 		" delivered_ms = coalesce(delivered_ms, ?4),"
 		" rev = " CHAT_REV " WHERE peer = ?1 AND outgoing = ?2"
 		" AND msg_id = ?3 AND read_ms IS NULL",
+	[S_CH_FIND] = "SELECT " CHAT_COLS " FROM chat WHERE peer = ?1"
+		" AND msg_id = ?2 AND control = 0 ORDER BY outgoing LIMIT 1",
+	[S_CH_EDIT] = "UPDATE chat SET body = ?2, edited_ms = ?3,"
+		" rev = " CHAT_REV " WHERE seq = ?1",
+	[S_CH_UNSEND] = "UPDATE chat SET body = x'', unsent_ms = ?2,"
+		" rev = " CHAT_REV " WHERE seq = ?1",
+	[S_CH_BUMP] = "UPDATE chat SET rev = " CHAT_REV " WHERE seq = ?1",
+	[S_RE_PUT] = "INSERT INTO reactions (peer, target, who, emoji, at_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (peer, target, who)"
+		" DO UPDATE SET emoji = excluded.emoji, at_ms = excluded.at_ms",
+	[S_RE_DEL] = "DELETE FROM reactions WHERE peer = ?1 AND target = ?2"
+		" AND who = ?3",
+	[S_RE_LIST] = "SELECT who, emoji FROM reactions WHERE peer = ?1"
+		" AND target = ?2 ORDER BY at_ms",
 	[S_CH_QUEUED] = "SELECT " CHAT_COLS " FROM chat"
 		" WHERE outgoing = 1 AND state = 0 ORDER BY seq LIMIT 1",
 	[S_CH_SINCE] = "SELECT " CHAT_COLS " FROM chat WHERE rev > ?1"

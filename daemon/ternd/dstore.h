@@ -231,6 +231,8 @@ struct dchat {
 	uint64_t delivered_ms;		/* outgoing: a receipt came; 0: none */
 	uint64_t read_ms;		/* read (either way); 0: not yet */
 	bool control;			/* a reset notice or a receipt */
+	uint64_t edited_ms;		/* 0: never */
+	uint64_t unsent_ms;		/* 0: not; its body is empty */
 };
 
 /* Add @m (its seq, rev, pushes_left and error are ignored): 0 with its
@@ -248,13 +250,37 @@ int dstore_chat_state(struct dstore *ds, int64_t seq, enum dchat_state state,
 int dstore_chat_mark(struct dstore *ds, const char *peer, bool outgoing,
 		     const uint8_t msg_id[DSTORE_MSG_ID_LEN], bool read,
 		     uint64_t ms);
+/* The message @msg_id of the conversation with @peer, either way, to
+ * @cb: 1 found, 0 not.
+ */
+int dstore_chat_find(struct dstore *ds, const char *peer,
+		     const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+		     int (*cb)(void *ctx, const struct dchat *m), void *ctx);
+/* Row @seq: a new body (an edit), or none (unsent), at @ms. */
+int dstore_chat_edit(struct dstore *ds, int64_t seq, const void *body,
+		     size_t len, uint64_t ms);
+int dstore_chat_unsend(struct dstore *ds, int64_t seq, uint64_t ms);
+/*
+ * @who's reaction to message @target (row @seq) of the conversation with
+ * @peer: @emoji, or none (NULL: taken back). The message's rev moves, so
+ * watchers see it.
+ */
+int dstore_react(struct dstore *ds, const char *peer, int64_t seq,
+		 const uint8_t target[DSTORE_MSG_ID_LEN], const char *who,
+		 const char *emoji, uint64_t ms);
+/* The reactions to @target, oldest first: @cb(ctx, who, emoji). */
+int dstore_reactions(struct dstore *ds, const char *peer,
+		     const uint8_t target[DSTORE_MSG_ID_LEN],
+		     int (*cb)(void *ctx, const char *who, const char *emoji),
+		     void *ctx);
 /* Queue outgoing row @seq again, in a new round: -ENOENT if none. */
 int dstore_chat_requeue(struct dstore *ds, int64_t seq);
 /* The oldest queued outgoing message to @cb: 1 passed, 0 none. */
 int dstore_chat_queued(struct dstore *ds,
 		       int (*cb)(void *ctx, const struct dchat *m), void *ctx);
 /* Rows changed after @rev, in the order of their changes, at most @max;
- * @cb as for dstore_inbox_take(). Returns how many were passed. Control
+ * @cb as for dstore_inbox_take(), but it may read the message's
+ * reactions (dstore_reactions()). Returns how many were passed. Control
  * rows are left out here, in the history and in the newest rev.
  */
 int dstore_chat_since(struct dstore *ds, uint64_t rev, unsigned int max,

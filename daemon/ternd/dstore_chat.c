@@ -134,6 +134,8 @@ static int chat_rows(struct dstore *ds, sqlite3_stmt *s, const char *what,
 		m.round = (uint32_t)sqlite3_column_int64(s, 12);
 		m.delivered_ms = (uint64_t)sqlite3_column_int64(s, 13);
 		m.read_ms = (uint64_t)sqlite3_column_int64(s, 14);
+		m.edited_ms = (uint64_t)sqlite3_column_int64(s, 15);
+		m.unsent_ms = (uint64_t)sqlite3_column_int64(s, 16);
 		ret = cb(ctx, &m);
 		if (ret < 0)
 			break;
@@ -186,4 +188,107 @@ int dstore_chat_rev(struct dstore *ds, uint64_t *rev)
 	*rev = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return 0;
+}
+
+int dstore_chat_find(struct dstore *ds, const char *peer,
+		     const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+		     int (*cb)(void *ctx, const struct dchat *m), void *ctx)
+{
+	sqlite3_stmt *s = ds->st[S_CH_FIND];
+
+	if (sqlite3_bind_text(s, 1, peer, -1, SQLITE_STATIC) ||
+	    sqldb_bind_blob(s, 2, msg_id, DSTORE_MSG_ID_LEN))
+		return dstore_bind_fail(ds, "find message");
+	return chat_rows(ds, s, "find message", cb, ctx);
+}
+
+/* One write to row @seq by statement @which, binding ?2 and ?3. */
+static int chat_update(struct dstore *ds, int which, int64_t seq,
+		       const void *blob, size_t len, uint64_t ms,
+		       const char *what)
+{
+	sqlite3_stmt *s = ds->st[which];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int64(s, 1, seq) ||
+	    (which == S_CH_EDIT ?
+	     sqldb_bind_blob(s, 2, blob, len) ||
+	     sqlite3_bind_int64(s, 3, dstore_s64(ms)) :
+	     which == S_CH_UNSEND ?
+	     sqlite3_bind_int64(s, 2, dstore_s64(ms)) : 0))
+		ret = dstore_bind_fail(ds, what);
+	else
+		ret = sqldb_step_done(&ds->d, s, what);
+	sqlite3_clear_bindings(s);
+	if (!ret && !sqlite3_changes(ds->d.db))
+		ret = -ENOENT;
+	return sqldb_op_end(&ds->d, ret);
+}
+
+int dstore_chat_edit(struct dstore *ds, int64_t seq, const void *body,
+		     size_t len, uint64_t ms)
+{
+	return chat_update(ds, S_CH_EDIT, seq, body, len, ms, "edit message");
+}
+
+int dstore_chat_unsend(struct dstore *ds, int64_t seq, uint64_t ms)
+{
+	return chat_update(ds, S_CH_UNSEND, seq, NULL, 0, ms,
+			   "unsend message");
+}
+
+int dstore_react(struct dstore *ds, const char *peer, int64_t seq,
+		 const uint8_t target[DSTORE_MSG_ID_LEN], const char *who,
+		 const char *emoji, uint64_t ms)
+{
+	sqlite3_stmt *s = ds->st[emoji ? S_RE_PUT : S_RE_DEL];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_text(s, 1, peer, -1, SQLITE_STATIC) ||
+	    sqldb_bind_blob(s, 2, target, DSTORE_MSG_ID_LEN) ||
+	    sqlite3_bind_text(s, 3, who, -1, SQLITE_STATIC) ||
+	    (emoji && (sqlite3_bind_text(s, 4, emoji, -1, SQLITE_STATIC) ||
+		       sqlite3_bind_int64(s, 5, dstore_s64(ms)))))
+		ret = dstore_bind_fail(ds, "store reaction");
+	else
+		ret = sqldb_step_done(&ds->d, s, "store reaction");
+	sqlite3_clear_bindings(s);
+	if (!ret)
+		ret = chat_update(ds, S_CH_BUMP, seq, NULL, 0, 0,
+				  "store reaction");
+	return sqldb_op_end(&ds->d, ret);
+}
+
+int dstore_reactions(struct dstore *ds, const char *peer,
+		     const uint8_t target[DSTORE_MSG_ID_LEN],
+		     int (*cb)(void *ctx, const char *who, const char *emoji),
+		     void *ctx)
+{
+	sqlite3_stmt *s = ds->st[S_RE_LIST];
+	const char *who, *emoji;
+	int n = 0, ret;
+
+	if (sqlite3_bind_text(s, 1, peer, -1, SQLITE_STATIC) ||
+	    sqldb_bind_blob(s, 2, target, DSTORE_MSG_ID_LEN))
+		return dstore_bind_fail(ds, "read reactions");
+	while ((ret = sqldb_step_row(&ds->d, s, "read reactions")) > 0) {
+		who = (const char *)sqlite3_column_text(s, 0);
+		emoji = (const char *)sqlite3_column_text(s, 1);
+		if (!who || !emoji) {
+			ret = dstore_corrupt(ds, "a reaction");
+			break;
+		}
+		ret = cb(ctx, who, emoji);
+		if (ret < 0)
+			break;
+		n++;
+	}
+	sqlite3_reset(s);
+	return ret < 0 ? ret : n;
 }

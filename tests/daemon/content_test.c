@@ -116,6 +116,58 @@ TEST(typing)
 	content_free(keep);
 }
 
+/* A reply that mentions, a reaction, an edit and an unsend. */
+TEST(references)
+{
+	struct content c = { .kind = CONTENT_TEXT }, d;
+	uint8_t target[CONTENT_ID_LEN];
+	void *keep;
+
+	memset(target, 3, sizeof(target));
+	c.text = "re";
+	c.text_len = 2;
+	c.reply_to = target;
+	c.n_mentions = 2;
+	snprintf(c.mentions[0], 256, "bob@example.org");
+	snprintf(c.mentions[1], 256, "carol@example.org");
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	ASSERT_NE(NULL, d.reply_to);
+	EXPECT_EQ(0, memcmp(target, d.reply_to, CONTENT_ID_LEN));
+	ASSERT_EQ(2, d.n_mentions);
+	EXPECT_STREQ("carol@example.org", d.mentions[1]);
+	content_free(keep);
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CONTENT_REACTION;
+	c.target = target;
+	c.emoji = "\xf0\x9f\x91\x8d";
+	c.emoji_len = 4;
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	EXPECT_EQ(CONTENT_REACTION, d.kind);
+	EXPECT_EQ(0, memcmp(target, d.target, CONTENT_ID_LEN));
+	ASSERT_EQ(4, d.emoji_len);
+	EXPECT_FALSE(d.remove);
+	content_free(keep);
+	c.remove = true;
+	c.emoji_len = 0;
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	EXPECT_TRUE(d.remove);
+	content_free(keep);
+
+	c.kind = CONTENT_EDIT;
+	c.text = "new";
+	c.text_len = 3;
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	EXPECT_EQ(CONTENT_EDIT, d.kind);
+	EXPECT_EQ(3, d.text_len);
+	content_free(keep);
+	c.kind = CONTENT_UNSEND;
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	EXPECT_EQ(CONTENT_UNSEND, d.kind);
+	EXPECT_STREQ("unsend", content_kind_name(d.kind));
+	content_free(keep);
+}
+
 /* What content_pack() refuses. */
 TEST(pack_refuses)
 {
@@ -139,6 +191,21 @@ TEST(pack_refuses)
 	c.text_len = 2;
 	EXPECT_EQ(-EINVAL, content_pack(&c, &buf, &len));
 	c.kind = CONTENT_UNKNOWN;
+	EXPECT_EQ(-EINVAL, content_pack(&c, &buf, &len));
+	/* A mention that is no handle; a reaction of nothing, or too long. */
+	c.kind = CONTENT_TEXT;
+	c.text = "x";
+	c.text_len = 1;
+	c.n_mentions = 1;
+	snprintf(c.mentions[0], 256, "no at sign");
+	EXPECT_EQ(-EINVAL, content_pack(&c, &buf, &len));
+	c.n_mentions = 0;
+	c.kind = CONTENT_REACTION;
+	c.target = (const uint8_t *)"0123456789abcdef";
+	c.emoji_len = 0;
+	EXPECT_EQ(-EINVAL, content_pack(&c, &buf, &len));
+	c.emoji = big;
+	c.emoji_len = CONTENT_EMOJI_MAX + 1;
 	EXPECT_EQ(-EINVAL, content_pack(&c, &buf, &len));
 	free(big);
 }
@@ -175,6 +242,10 @@ TEST(parse_refuses)
 	Tern__Text t = TERN__TEXT__INIT;
 	Tern__ResetNotice r = TERN__RESET_NOTICE__INIT;
 	Tern__Receipt rc = TERN__RECEIPT__INIT;
+	Tern__Reaction re = TERN__REACTION__INIT;
+	Tern__Edit ed = TERN__EDIT__INIT;
+	Tern__Unsend un = TERN__UNSEND__INIT;
+	ProtobufCBinaryData men, mp[1];
 	struct content c;
 	const char *why;
 	void *keep;
@@ -234,6 +305,44 @@ TEST(parse_refuses)
 	ids[1].len = 16;
 	rc.n_msg_ids = CONTENT_IDS_MAX + 1;
 	EXPECT_EQ(0, refused(&m, "receipt.msg_ids"));
+
+	/* The references' fields (the body is a union: set it again). */
+	m.body_case = TERN__CONTENT__BODY_TEXT;
+	m.text = &t;
+	t.body.data = (uint8_t *)"ok";
+	t.body.len = 2;
+	t.reply_to.data = shortid;
+	t.reply_to.len = sizeof(shortid);
+	EXPECT_EQ(0, refused(&m, "text.reply_to"));
+	t.reply_to.len = 0;
+	men.data = (uint8_t *)"nobody";
+	men.len = 6;
+	mp[0] = men;
+	t.mentions = mp;
+	t.n_mentions = 1;
+	EXPECT_EQ(0, refused(&m, "text.mentions"));
+	t.n_mentions = 0;
+	m.body_case = TERN__CONTENT__BODY_REACTION;
+	m.reaction = &re;
+	re.target.data = shortid;
+	re.target.len = sizeof(shortid);
+	re.emoji.data = (uint8_t *)"x";
+	re.emoji.len = 1;
+	EXPECT_EQ(0, refused(&m, "reaction.target"));
+	re.target.data = id;
+	re.target.len = sizeof(id);
+	re.emoji.len = 0;
+	EXPECT_EQ(0, refused(&m, "reaction.emoji"));
+	m.body_case = TERN__CONTENT__BODY_EDIT;
+	m.edit = &ed;
+	ed.target.data = id;
+	ed.target.len = sizeof(id);
+	ed.body.data = (uint8_t *)"\xff";
+	ed.body.len = 1;
+	EXPECT_EQ(0, refused(&m, "edit.body"));
+	m.body_case = TERN__CONTENT__BODY_UNSEND;
+	m.unsend = &un;
+	EXPECT_EQ(0, refused(&m, "unsend.target"));
 
 	/* Not protobuf at all. */
 	EXPECT_EQ(-EBADMSG, content_parse((const uint8_t *)"\xff\xff\xff", 3,

@@ -33,7 +33,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup chat 198.18.15.2
-ktap_set_plan 50
+ktap_set_plan 57
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -96,7 +96,8 @@ for line in sys.stdin.buffer.read().decode("utf-8").splitlines():
         print("not JSON: " + line)
         continue
     v = [d[k] if isinstance(d.get(k), str) else
-         json.dumps(d[k]) if k in d else "ABSENT" for k in sys.argv[1:]]
+         json.dumps(d[k], ensure_ascii=False) if k in d else "ABSENT"
+         for k in sys.argv[1:]]
     print("|".join(v))' "$@"
 }
 
@@ -311,6 +312,63 @@ out=$(api alice '{"op":"typing","with":"bob@example.org","on":"yes"}' \
 check "typing: on not a boolean, a bad handle: bad-request" \
 	'^false\|bad-request\|.*"on".* false\|bad-request\|with: .*$' \
 	"$(printf '%s\n' "$out" | js ok error message | paste -sd ' ')"
+
+# --- 3c: replies, mentions, reactions, edits, unsend ---
+
+# hist_of NAME PEER ID FIELD...: FIELDs of message ID in NAME's history.
+hist_of() {
+	hist "$1" "$2" id "${@:4}" | grep "^$3|" | cut -d'|' -f2-
+}
+
+# until_hist NAME PEER ID REGEX FIELD...: until FIELDs of message ID match.
+until_hist() {
+	for _ in $(seq 150); do
+		[[ "$(hist_of "$1" "$2" "$3" "${@:5}")" =~ $4 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+T3='as you said: ok'
+TEXTS+=("$T3")
+ID3=$(tc alice send --reply-to "$ID2" --mention "$B" "$B" "$T3" 2>&1)
+until_hist bob "$A" "$ID3" . text
+check_eq "a reply that mentions bob: bob sees what it answers and whom it names" \
+	"$T3|$ID2|[\"$B\"]" "$(hist_of bob "$A" "$ID3" text reply_to mentions)"
+check_eq "a reply to no message of the conversation: refused" \
+	"1" "$(tc alice send --reply-to 0123456789abcdef0123456789abcdef \
+		"$B" x >/dev/null 2>&1; echo $?)"
+tc bob react "$A" "$ID3" '👍' >/dev/null 2>&1
+r1=$(until_hist alice "$B" "$ID3" 'bob' reactions &&
+	hist_of alice "$B" "$ID3" reactions)
+tc bob react "$A" "$ID3" '❤️' >/dev/null 2>&1
+r2=$(until_hist alice "$B" "$ID3" '❤' reactions &&
+	hist_of alice "$B" "$ID3" reactions)
+tc bob react --remove "$A" "$ID3" >/dev/null 2>&1
+r3=$(until_hist alice "$B" "$ID3" '^ABSENT$' reactions &&
+	hist_of alice "$B" "$ID3" reactions)
+check_eq "bob's reaction shows at alice's, is replaced, then taken back" \
+	"[{\"from\": \"$B\", \"emoji\": \"👍\"}] [{\"from\": \"$B\", \"emoji\": \"❤️\"}] ABSENT" \
+	"$r1 $r2 $r3"
+tc alice edit "$B" "$ID3" 'as you said: fine' >/dev/null 2>&1
+until_hist bob "$A" "$ID3" '^as you said: fine\|[0-9]{13}$' text edited_ms
+check "alice edits it: bob sees the new text, marked edited" \
+	'^as you said: fine\|[0-9]{13}$' "$(hist_of bob "$A" "$ID3" text edited_ms)"
+TEXTS+=('as you said: fine')
+out=$(api bob "{\"op\":\"edit\",\"with\":\"$A\",\"id\":\"$ID3\",\"text\":\"mine\"}" \
+	"{\"op\":\"react\",\"with\":\"$A\",\"id\":\"0123456789abcdef0123456789abcdef\",\"emoji\":\"x\"}" \
+	"{\"op\":\"unsend\",\"with\":\"$A\",\"id\":\"nothex\"}")
+check "bob cannot edit alice's message; no reaction to no message; a bad id" \
+	'^refused\|not a message of its author not-found\|no such message.* bad-request\|id: .*$' \
+	"$(printf '%s\n' "$out" | js error message | paste -sd ' ')"
+tc alice unsend "$B" "$ID3" >/dev/null 2>&1
+until_hist bob "$A" "$ID3" '^ABSENT\|[0-9]{13}$' text unsent_ms
+check "alice unsends it: gone from bob's history and hers, marked unsent" \
+	'^ABSENT\|[0-9]{13} ABSENT\|[0-9]{13}$' \
+	"$(hist_of bob "$A" "$ID3" text unsent_ms) $(hist_of alice "$B" "$ID3" text unsent_ms)"
+check "ternctl history shows it unsent, nothing of it left" \
+	": \\(unsent\\)  \\[new\\]$" \
+	"$(tc bob history "$A" 2>&1 | tail -1)"
 
 # --- 4: 20 back to back ---
 

@@ -203,8 +203,16 @@ static void content(const uint8_t *data, size_t size)
 	    strcmp(d.sync_to, c.sync_to) || d.text_len != c.text_len ||
 	    (c.text_len && memcmp(d.text, c.text, c.text_len)) ||
 	    d.n_ids != c.n_ids || d.read != c.read ||
-	    d.typing != c.typing)
+	    d.typing != c.typing || !d.reply_to != !c.reply_to ||
+	    (c.reply_to && memcmp(d.reply_to, c.reply_to, CONTENT_ID_LEN)) ||
+	    d.n_mentions != c.n_mentions || !d.target != !c.target ||
+	    (c.target && memcmp(d.target, c.target, CONTENT_ID_LEN)) ||
+	    d.emoji_len != c.emoji_len || d.remove != c.remove ||
+	    (c.emoji_len && memcmp(d.emoji, c.emoji, c.emoji_len)))
 		abort();
+	for (i = 0; i < c.n_mentions; i++)
+		if (strcmp(d.mentions[i], c.mentions[i]))
+			abort();
 	for (i = 0; i < c.n_ids; i++)
 		if (memcmp(d.ids[i], c.ids[i], CONTENT_ID_LEN))
 			abort();

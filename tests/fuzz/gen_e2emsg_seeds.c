@@ -100,7 +100,25 @@ static int contents(const char *dir)
 		return 1;
 	c.kind = CONTENT_TYPING;
 	c.typing = true;
-	return content_seed(dir, "content-typing", &c);
+	if (content_seed(dir, "content-typing", &c))
+		return 1;
+	c.kind = CONTENT_TEXT;
+	c.reply_to = id[0];
+	c.n_mentions = 1;
+	snprintf(c.mentions[0], sizeof(c.mentions[0]), "bob@example.org");
+	if (content_seed(dir, "content-reply", &c))
+		return 1;
+	c.kind = CONTENT_REACTION;
+	c.target = id[1];
+	c.emoji = "\xe2\x9c\x93";
+	c.emoji_len = 3;
+	if (content_seed(dir, "content-reaction", &c))
+		return 1;
+	c.kind = CONTENT_EDIT;
+	if (content_seed(dir, "content-edit", &c))
+		return 1;
+	c.kind = CONTENT_UNSEND;
+	return content_seed(dir, "content-unsend", &c);
 }
 
 int main(int argc, char **argv)

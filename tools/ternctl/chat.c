@@ -34,18 +34,21 @@ static int history_run(int argc, char **argv);
 static int watch_run(int argc, char **argv);
 static int read_run(int argc, char **argv);
 static int typing_run(int argc, char **argv);
+static int ref_run(int argc, char **argv);
 
 const struct ternctl_group ternctl_send_group = {
 	.name = "send",
 	.summary = "send a message, end to end encrypted, through ternd",
 	.self = {
 		.name = "send",
-		.synopsis = "[-j] HANDLE TEXT...",
+		.synopsis = "[--reply-to ID] [--mention HANDLE]... [-j] HANDLE TEXT...",
 		.brief = "send a text, end to end encrypted, through ternd",
 		.summary = "Send TEXT (the words, joined by spaces) to HANDLE: ternd stores it,\nencrypts it for each of HANDLE's devices and this account's other\ndevices, and pushes it. Prints the message id once it is stored; 'ternctl\nhistory' and 'ternctl watch' show how it goes.",
 		.help =
 		"Options:\n"
 		API_HELP
+		"      --reply-to ID  an answer to message ID of the conversation\n"
+		"      --mention HANDLE  name HANDLE in it (repeatable, 16 at most)\n"
 		"  -j, --json       print the API's answer\n"
 		"  -h, --help       show this help\n",
 		.run = send_run,
@@ -122,6 +125,51 @@ const struct ternctl_group ternctl_typing_group = {
 		"  -j, --json       print the API's answer\n"
 		"  -h, --help       show this help\n",
 		.run = typing_run,
+	},
+};
+
+#define REF_HELP \
+	"Options:\n" \
+	API_HELP \
+	"  -j, --json       print the API's answer\n" \
+	"  -h, --help       show this help\n"
+
+const struct ternctl_group ternctl_react_group = {
+	.name = "react",
+	.summary = "react to a message",
+	.self = {
+		.name = "react",
+		.synopsis = "[-j] HANDLE ID (EMOJI | --remove)",
+		.brief = "react to message ID of a conversation",
+		.summary = "React to message ID (as history -j shows it) of the conversation with\nHANDLE with EMOJI, replacing an earlier reaction of yours to it; with\n--remove take it back. Everyone in the conversation, and your other\ndevices, see it on the message.",
+		.help = REF_HELP "      --remove     take the reaction back\n",
+		.run = ref_run,
+	},
+};
+
+const struct ternctl_group ternctl_edit_group = {
+	.name = "edit",
+	.summary = "change a message you sent",
+	.self = {
+		.name = "edit",
+		.synopsis = "[-j] HANDLE ID TEXT...",
+		.brief = "change the text of a message you sent (15 minutes)",
+		.summary = "Replace the text of your message ID to HANDLE with TEXT, within 15\nminutes of sending it; every device shows it edited.",
+		.help = REF_HELP,
+		.run = ref_run,
+	},
+};
+
+const struct ternctl_group ternctl_unsend_group = {
+	.name = "unsend",
+	.summary = "take back a message you sent",
+	.self = {
+		.name = "unsend",
+		.synopsis = "[-j] HANDLE ID",
+		.brief = "take back a message you sent (2 minutes)",
+		.summary = "Take back your message ID to HANDLE, within 2 minutes of sending it:\nits text is deleted on every device, which shows it unsent.",
+		.help = REF_HELP,
+		.run = ref_run,
 	},
 };
 
@@ -294,7 +342,10 @@ static json_t *api_answer(struct api *a)
 
 struct opts {
 	const char *api, *socket;
-	bool json;
+	bool json, remove;
+	const char *reply_to;
+	const char *mentions[16];
+	unsigned int n_mentions;
 	long count;
 	long timeout;
 	long long since;
@@ -311,6 +362,9 @@ static int parse(int argc, char **argv, const struct ternctl_cmd *cmd,
 		{ "count", required_argument, NULL, 'n' },
 		{ "since", required_argument, NULL, 1 },
 		{ "timeout", required_argument, NULL, 2 },
+		{ "reply-to", required_argument, NULL, 3 },
+		{ "mention", required_argument, NULL, 4 },
+		{ "remove", no_argument, NULL, 5 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -346,6 +400,17 @@ static int parse(int argc, char **argv, const struct ternctl_cmd *cmd,
 			if (!watch || ternctl_parse_u64(optarg, 86400000, &v))
 				goto bad;
 			o->timeout = (long)v;
+			break;
+		case 3:
+			o->reply_to = optarg;
+			break;
+		case 4:
+			if (o->n_mentions == 16)
+				goto bad;
+			o->mentions[o->n_mentions++] = optarg;
+			break;
+		case 5:
+			o->remove = true;
 			break;
 		case 'h':
 			ternctl_print_help(stdout, argv[0], cmd);
@@ -398,6 +463,15 @@ static int send_run(int argc, char **argv)
 	free(text);
 	if (!req)
 		return ternctl_error("TEXT is not UTF-8");
+	if (o.reply_to)
+		json_object_set_new(req, "reply_to", json_string(o.reply_to));
+	if (o.n_mentions) {
+		json_t *m = json_array();
+
+		for (i = 0; i < (int)o.n_mentions; i++)
+			json_array_append_new(m, json_string(o.mentions[i]));
+		json_object_set_new(req, "mentions", m);
+	}
 	if (api_connect(&a, api_path(o.api, o.socket, path, sizeof(path)))) {
 		json_decref(req);
 		return EXIT_RUNTIME;
@@ -417,6 +491,16 @@ static int send_run(int argc, char **argv)
 	return status;
 }
 
+static void print_reactions(const json_t *r)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(r, i, v)
+		printf(" %s %s", json_string_value(json_object_get(v, "emoji")),
+		       json_string_value(json_object_get(v, "from")));
+}
+
 static void print_text(const json_t *m)
 {
 	const char *dir = json_string_value(json_object_get(m, "dir"));
@@ -434,10 +518,19 @@ static void print_text(const json_t *m)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
 		 localtime_r(&t, &tm));
 	printf("%s %s %s: ", when, out ? "->" : "<-", with ? with : "?");
-	if (text)
+	if (json_object_get(m, "reply_to"))
+		printf("(re %.8s) ", json_string_value(json_object_get(m,
+								       "reply_to")));
+	if (json_object_get(m, "unsent_ms"))
+		fputs("(unsent)", stdout);
+	else if (text)
 		fputs(text, stdout);
 	else
 		printf("(%s)", kind ? kind : "?");
+	if (json_object_get(m, "edited_ms") &&
+	    !json_object_get(m, "unsent_ms"))
+		fputs(" (edited)", stdout);
+	print_reactions(json_object_get(m, "reactions"));
 	if (out && json_object_get(m, "read_ms"))
 		state = "read";
 	else if (out && json_object_get(m, "delivered_ms") && state &&
@@ -648,6 +741,76 @@ static int typing_run(int argc, char **argv)
 			       (long long)json_integer_value(json_object_get(ans,
 									      "devices")));
 		putchar('\n');
+		json_decref(ans);
+		status = 0;
+	}
+	api_close(&a);
+	return status;
+}
+
+/* react, edit, unsend. */
+static int ref_run(int argc, char **argv)
+{
+	const char *name = strrchr(argv[0], ' ') ? strrchr(argv[0], ' ') + 1 :
+						    argv[0];
+	const struct ternctl_cmd *cmd = !strcmp(name, "react") ?
+		&ternctl_react_group.self : !strcmp(name, "edit") ?
+		&ternctl_edit_group.self : &ternctl_unsend_group.self;
+	struct opts o = { 0 };
+	struct api a;
+	char path[256], *text = NULL;
+	const char *why;
+	json_t *req, *ans;
+	size_t len = 0;
+	int i, first, status, n;
+
+	first = parse(argc, argv, cmd, &o, false, false, &status);
+	if (first < 0)
+		return status;
+	n = argc - first;
+	if (n < 2 || (cmd == &ternctl_unsend_group.self && n != 2) ||
+	    (cmd == &ternctl_react_group.self && n != (o.remove ? 2 : 3)) ||
+	    (cmd == &ternctl_edit_group.self && n < 3))
+		return ternctl_usage(argv[0], "usage: %s", cmd->synopsis);
+	why = handle_why(argv[first]);
+	if (why)
+		return ternctl_usage(argv[0], "the handle '%s' %s",
+				     argv[first], why);
+	req = json_pack("{s:s, s:s, s:s}", "op", name, "with", argv[first],
+			"id", argv[first + 1]);
+	/* No "emoji": the reaction taken back. (Not json_null(): ternctl's
+	 * own JSON writer has a function of that name.)
+	 */
+	if (cmd == &ternctl_react_group.self && !o.remove)
+		json_object_set_new(req, "emoji",
+				    json_string(argv[first + 2]));
+	if (cmd == &ternctl_edit_group.self) {
+		for (i = first + 2; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		text = malloc(len + 1);
+		if (!text) {
+			json_decref(req);
+			return ternctl_error("out of memory");
+		}
+		text[0] = '\0';
+		for (i = first + 2; i < argc; i++) {
+			if (i > first + 2)
+				strcat(text, " ");
+			strcat(text, argv[i]);
+		}
+		json_object_set_new(req, "text", json_string(text));
+		free(text);
+	}
+	if (api_connect(&a, api_path(o.api, o.socket, path, sizeof(path)))) {
+		json_decref(req);
+		return EXIT_RUNTIME;
+	}
+	status = EXIT_RUNTIME;
+	if (!api_request(&a, req) && (ans = api_answer(&a))) {
+		if (o.json) {
+			json_dumpf(ans, stdout, JSON_COMPACT);
+			putchar('\n');
+		}
 		json_decref(ans);
 		status = 0;
 	}

@@ -26,6 +26,9 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_watch_group,
 	&ternctl_read_group,
 	&ternctl_typing_group,
+	&ternctl_react_group,
+	&ternctl_edit_group,
+	&ternctl_unsend_group,
 	&ternctl_prio_group,
 	&ternctl_dir_group,
 };

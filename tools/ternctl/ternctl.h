@@ -61,6 +61,9 @@ extern const struct ternctl_group ternctl_history_group;
 extern const struct ternctl_group ternctl_watch_group;
 extern const struct ternctl_group ternctl_read_group;
 extern const struct ternctl_group ternctl_typing_group;
+extern const struct ternctl_group ternctl_react_group;
+extern const struct ternctl_group ternctl_edit_group;
+extern const struct ternctl_group ternctl_unsend_group;
 
 /* util.c */
 void ternctl_print_help(FILE *f, const char *prog,
