@@ -24,6 +24,11 @@
  *   {"op": "unsend", "with": HANDLE, "id": ID}
  *        -> {"ok": true}: applied here and sent; refused ("refused",
  *           "not-found") when not this person's message or too late
+ *   {"op": "conversations"}
+ *        -> {"ok": true, "conversations": [{"with", "state": "contact" |
+ *           "request" | "blocked" | "none", "unread", "last": MESSAGE}]}
+ *           newest first
+ *   {"op": "accept" | "block", "with": HANDLE} -> {"ok": true}
  *   {"op": "status"} -> {"ok": true, "handle", "sent", "received", ...}
  *
  * A request's "tag", if any, comes back in its answer. Failures are
@@ -540,6 +545,88 @@ static void op_typing(struct api_client *cl, const json_t *req)
 	cl_put(cl, a);
 }
 
+static const char *const contact_name[] = {
+	[DCONTACT_REQUEST] = "request",
+	[DCONTACT_ACCEPTED] = "contact",
+	[DCONTACT_BLOCKED] = "blocked",
+};
+
+struct convs_ctx {
+	struct dstore *ds;
+	json_t *arr;
+};
+
+static int last_cb(void *ctx, const struct dchat *m)
+{
+	struct convs_ctx *c = ctx;
+
+	json_array_append_new(c->arr, message_json(c->ds, m));
+	return 0;
+}
+
+static int conv_cb(void *ctx, const char *peer, int state,
+		   unsigned int unread, int64_t last)
+{
+	struct convs_ctx *c = ctx;
+	struct convs_ctx one = { .ds = c->ds, .arr = json_array() };
+	json_t *o;
+
+	(void)last;
+	dstore_chat_history(c->ds, peer, 1, last_cb, &one);
+	o = json_pack("{s:s, s:s, s:i, s:o}", "with", peer, "state",
+		      state >= 0 && state <= DCONTACT_BLOCKED ?
+		      contact_name[state] : "none", "unread", (int)unread,
+		      "last", json_array_size(one.arr) ?
+		      json_incref(json_array_get(one.arr, 0)) : json_object());
+	json_decref(one.arr);
+	return o && !json_array_append_new(c->arr, o) ? 0 : -ENOMEM;
+}
+
+static void op_conversations(struct api_client *cl, const json_t *req)
+{
+	struct convs_ctx c = { .ds = cl->td->ds, .arr = json_array() };
+	json_t *a;
+
+	if (dstore_conversations(cl->td->ds, API_HISTORY_MAX, conv_cb,
+				 &c) < 0) {
+		json_decref(c.arr);
+		error(cl, req, "internal", "store: %s",
+		      dstore_error(cl->td->ds));
+		return;
+	}
+	a = answer(req);
+	json_object_set_new(a, "conversations", c.arr);
+	cl_put(cl, a);
+}
+
+/* accept, block: a contact's state. */
+static void op_contact(struct api_client *cl, const json_t *req,
+		       enum dcontact_state state)
+{
+	const char *with = get_str(req, "with"), *why;
+	int ret;
+
+	if (!with || (why = handle_why(with))) {
+		error(cl, req, "bad-request", "with: %s",
+		      with ? why : "missing (a handle)");
+		return;
+	}
+	ret = td_batch(cl->td);
+	if (!ret)
+		ret = dstore_contact_set(cl->td->ds, with, state,
+					 ev_wall_ms());
+	if (ret)
+		td_batch_fail(cl->td, ret);
+	if (!ret)
+		ret = td_flush_now(cl->td);
+	if (ret) {
+		error(cl, req, "internal", "store: %s",
+		      dstore_error(cl->td->ds));
+		return;
+	}
+	cl_put(cl, answer(req));
+}
+
 static void op_watch(struct api_client *cl, const json_t *req)
 {
 	json_t *since = json_object_get(req, "since"), *a;
@@ -614,6 +701,12 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_read(cl, req);
 	else if (!strcmp(op, "typing"))
 		op_typing(cl, req);
+	else if (!strcmp(op, "conversations"))
+		op_conversations(cl, req);
+	else if (!strcmp(op, "accept"))
+		op_contact(cl, req, DCONTACT_ACCEPTED);
+	else if (!strcmp(op, "block"))
+		op_contact(cl, req, DCONTACT_BLOCKED);
 	else if (!strcmp(op, "react"))
 		op_ref(cl, req, CONTENT_REACTION);
 	else if (!strcmp(op, "edit"))
@@ -622,7 +715,7 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_ref(cl, req, CONTENT_UNSEND);
 	else
 		error(cl, req, "bad-request",
-		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, status)");
+		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, status)");
 	json_decref(req);
 }
 

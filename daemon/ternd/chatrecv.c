@@ -187,6 +187,25 @@ static int store(struct ternd *td, const struct content *ct,
 	int64_t seq;
 	int ret;
 
+	/*
+	 * A blocked sender's messages are dropped here, whatever they are
+	 * (but for a reset notice: sessions must still work). Someone who
+	 * writes first becomes a message request.
+	 */
+	if (strcmp(handle, self) && ct->kind != CONTENT_RESET) {
+		ret = dstore_contact_get(td->ds, handle);
+		if (ret == DCONTACT_BLOCKED)
+			return drop(td, "from a blocked sender");
+		if (ret == -ENOENT && ct->kind == CONTENT_TEXT)
+			ret = dstore_contact_set(td->ds, handle,
+						 DCONTACT_REQUEST,
+						 ev_wall_ms());
+		if (ret < 0 && ret != -ENOENT) {
+			td_log(td, TD_ERR, "store: %s", dstore_error(td->ds));
+			td_batch_fail(td, ret);
+			return ret;
+		}
+	}
 	if (ct->kind == CONTENT_RESET)
 		return ct->sync_to[0] ? consume(td) :
 					reset_notice(td, ct, handle, dev);
@@ -277,7 +296,9 @@ int chat_read(struct ternd *td, const char *peer, char *err, size_t errlen)
 	for (i = 0; ret >= 0 && i < u.n; i++)
 		ret = dstore_chat_mark(td->ds, peer, false, u.ids[i], true,
 				       now);
-	if (ret >= 0 && u.n && !td->conf.no_read_receipts)
+	/* A message request hears nothing until accepted. */
+	if (ret >= 0 && u.n && !td->conf.no_read_receipts &&
+	    dstore_contact_get(td->ds, peer) == DCONTACT_ACCEPTED)
 		ret = chat_send_receipt(td, peer, true,
 					(const uint8_t (*)[16])u.ids, u.n);
 	free(u.ids);

@@ -493,6 +493,17 @@ int chat_send(struct ternd *td, const char *to, struct content *ct,
 	ret = chat_queue(td, to, ct, err, errlen);
 	if (ret)
 		return ret;
+	/* Writing to someone accepts them (and lifts a block). */
+	if (strcmp(to, chat_self(td))) {
+		ret = dstore_contact_set(td->ds, to, DCONTACT_ACCEPTED,
+					 ev_wall_ms());
+		if (ret) {
+			snprintf(err, errlen, "store: %s",
+				 dstore_error(td->ds));
+			td_batch_fail(td, ret);
+			return ret;
+		}
+	}
 	/* Durable before the client hears it was taken. */
 	ret = td_flush_now(td);
 	if (ret) {

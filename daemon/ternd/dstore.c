@@ -96,7 +96,9 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
  * messaging's own messages (reset notices, receipts), which are kept
  * like the others but never shown; edited_ms and unsent_ms, when the
  * sender changed or took back a message (an unsent one's body is
- * emptied); reactions, one per person and message.
+ * emptied); reactions, one per person and message; contacts, whom this
+ * person wrote to or accepted (1), who wrote first and waits (0, a
+ * message request), who is blocked (2).
  */
 #define CHAT_V5 \
 	"ALTER TABLE chat ADD COLUMN pushes_acked INTEGER NOT NULL DEFAULT 0;" \
@@ -112,6 +114,11 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 	" emoji TEXT NOT NULL," \
 	" at_ms INTEGER NOT NULL," \
 	" PRIMARY KEY (peer, target, who)" \
+	") WITHOUT ROWID;" \
+	"CREATE TABLE contacts (" \
+	" handle TEXT PRIMARY KEY NOT NULL," \
+	" state INTEGER NOT NULL CHECK (state IN (0, 1, 2))," \
+	" at_ms INTEGER NOT NULL" \
 	") WITHOUT ROWID;" \
 	"DROP TRIGGER outbox_acked;" \
 	"DROP TRIGGER outbox_failed;" \
@@ -263,6 +270,17 @@ static const char *const sql[S_COUNT] = {
 		" AND who = ?3",
 	[S_RE_LIST] = "SELECT who, emoji FROM reactions WHERE peer = ?1"
 		" AND target = ?2 ORDER BY at_ms",
+	[S_CT_GET] = "SELECT state FROM contacts WHERE handle = ?1",
+	[S_CT_SET] = "INSERT INTO contacts (handle, state, at_ms)"
+		" VALUES (?1, ?2, ?3) ON CONFLICT (handle) DO UPDATE SET"
+		" state = excluded.state, at_ms = excluded.at_ms",
+	[S_CH_CONVS] = "SELECT c.peer, coalesce(k.state, -1),"
+		" (SELECT count(*) FROM chat u WHERE u.peer = c.peer"
+		"  AND u.outgoing = 0 AND u.control = 0 AND u.read_ms IS NULL"
+		"  AND u.unsent_ms IS NULL), max(c.seq)"
+		" FROM chat c LEFT JOIN contacts k ON k.handle = c.peer"
+		" WHERE c.control = 0 GROUP BY c.peer ORDER BY max(c.seq) DESC"
+		" LIMIT ?1",
 	[S_CH_QUEUED] = "SELECT " CHAT_COLS " FROM chat"
 		" WHERE outgoing = 1 AND state = 0 ORDER BY seq LIMIT 1",
 	[S_CH_SINCE] = "SELECT " CHAT_COLS " FROM chat WHERE rev > ?1"

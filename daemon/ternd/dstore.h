@@ -292,4 +292,26 @@ int dstore_chat_history(struct dstore *ds, const char *peer, unsigned int max,
 /* The newest rev (0: no message yet). */
 int dstore_chat_rev(struct dstore *ds, uint64_t *rev);
 
+/* --- contacts ------------------------------------------------------------ */
+
+enum dcontact_state {
+	DCONTACT_REQUEST,	/* wrote first; not answered, not accepted */
+	DCONTACT_ACCEPTED,	/* written to, or accepted */
+	DCONTACT_BLOCKED,	/* its messages are dropped */
+};
+
+/* @handle's state, or -ENOENT: never heard of. */
+int dstore_contact_get(struct dstore *ds, const char *handle);
+int dstore_contact_set(struct dstore *ds, const char *handle,
+		       enum dcontact_state state, uint64_t now_ms);
+
+/* The conversations, newest first, at most @max: the peer, its contact
+ * state (-1: none), how many of its messages are unread, and the seq of
+ * the newest message. @cb as for dstore_inbox_take(), but it may read.
+ */
+int dstore_conversations(struct dstore *ds, unsigned int max,
+			 int (*cb)(void *ctx, const char *peer, int state,
+				   unsigned int unread, int64_t last),
+			 void *ctx);
+
 #endif /* TERN_DSTORE_H */

@@ -292,3 +292,64 @@ int dstore_reactions(struct dstore *ds, const char *peer,
 	sqlite3_reset(s);
 	return ret < 0 ? ret : n;
 }
+
+int dstore_contact_get(struct dstore *ds, const char *handle)
+{
+	sqlite3_stmt *s = ds->st[S_CT_GET];
+	int ret;
+
+	if (sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC))
+		return dstore_bind_fail(ds, "read contact");
+	ret = sqldb_step_row(&ds->d, s, "read contact");
+	if (ret <= 0)
+		return ret ? ret : -ENOENT;
+	ret = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return ret;
+}
+
+int dstore_contact_set(struct dstore *ds, const char *handle,
+		       enum dcontact_state state, uint64_t now_ms)
+{
+	sqlite3_stmt *s = ds->st[S_CT_SET];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int(s, 2, state) ||
+	    sqlite3_bind_int64(s, 3, dstore_s64(now_ms)))
+		ret = dstore_bind_fail(ds, "store contact");
+	else
+		ret = sqldb_step_done(&ds->d, s, "store contact");
+	return sqldb_op_end(&ds->d, ret);
+}
+
+int dstore_conversations(struct dstore *ds, unsigned int max,
+			 int (*cb)(void *ctx, const char *peer, int state,
+				   unsigned int unread, int64_t last),
+			 void *ctx)
+{
+	sqlite3_stmt *s = ds->st[S_CH_CONVS];
+	const char *peer;
+	int n = 0, ret;
+
+	if (sqlite3_bind_int64(s, 1, max))
+		return dstore_bind_fail(ds, "read conversations");
+	while ((ret = sqldb_step_row(&ds->d, s, "read conversations")) > 0) {
+		peer = (const char *)sqlite3_column_text(s, 0);
+		if (!peer) {
+			ret = dstore_corrupt(ds, "a conversation");
+			break;
+		}
+		ret = cb(ctx, peer, sqlite3_column_int(s, 1),
+			 (unsigned int)sqlite3_column_int64(s, 2),
+			 sqlite3_column_int64(s, 3));
+		if (ret < 0)
+			break;
+		n++;
+	}
+	sqlite3_reset(s);
+	return ret < 0 ? ret : n;
+}

@@ -845,6 +845,63 @@ TEST_F(ds, chat_receipts_and_control)
 	EXPECT_EQ(NOW_MS + 3, s.read[0]);
 }
 
+struct convs_seen {
+	unsigned int n;
+	char peer[4][16];
+	int state[4];
+	unsigned int unread[4];
+};
+
+static int convs_cb(void *ctx, const char *peer, int state,
+		    unsigned int unread, int64_t last)
+{
+	struct convs_seen *c = ctx;
+
+	(void)last;
+	if (c->n == 4)
+		return -E2BIG;
+	snprintf(c->peer[c->n], sizeof(c->peer[0]), "%s", peer);
+	c->state[c->n] = state;
+	c->unread[c->n++] = unread;
+	return 0;
+}
+
+/* Contacts, and the conversations newest first with their unread. */
+TEST_F(ds, contacts_and_conversations)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN] = { 4 };
+	struct dchat in = {
+		.msg_id = id, .peer = "carol", .body = "hi", .len = 2,
+		.state = DCHAT_RECEIVED,
+	};
+	struct convs_seen c = { 0 };
+	int64_t seq;
+
+	EXPECT_EQ(-ENOENT, dstore_contact_get(self->ds, "carol"));
+	ASSERT_EQ(0, dstore_contact_set(self->ds, "carol", DCONTACT_REQUEST,
+					NOW_MS));
+	EXPECT_EQ(DCONTACT_REQUEST, dstore_contact_get(self->ds, "carol"));
+	ASSERT_EQ(0, dstore_contact_set(self->ds, "carol", DCONTACT_BLOCKED,
+					NOW_MS));
+	EXPECT_EQ(DCONTACT_BLOCKED, dstore_contact_get(self->ds, "carol"));
+	ASSERT_EQ(0, chat_out(self->ds, 1, 0, &seq));
+	ASSERT_EQ(0, dstore_chat_add(self->ds, &in, &seq));
+	id[0] = 5;
+	ASSERT_EQ(0, dstore_chat_add(self->ds, &in, &seq));
+	ASSERT_EQ(2, dstore_conversations(self->ds, 10, convs_cb, &c));
+	EXPECT_STREQ("carol", c.peer[0]);
+	EXPECT_EQ(DCONTACT_BLOCKED, c.state[0]);
+	EXPECT_EQ(2, c.unread[0]);
+	EXPECT_STREQ("bob", c.peer[1]);
+	EXPECT_EQ(-1, c.state[1]);
+	EXPECT_EQ(0, c.unread[1]);
+	ASSERT_EQ(1, dstore_chat_mark(self->ds, "carol", false, id, true,
+				      NOW_MS));
+	c.n = 0;
+	ASSERT_EQ(1, dstore_conversations(self->ds, 1, convs_cb, &c));
+	EXPECT_EQ(1, c.unread[0]);
+}
+
 /*
  * A store written by the first schema (inbox, outbox and settings, no
  * keys) is upgraded in place when opened, through every version since:

@@ -33,7 +33,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup chat 198.18.15.2
-ktap_set_plan 57
+ktap_set_plan 62
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -42,7 +42,7 @@ export PYTHONIOENCODING=utf-8
 	ktap_exit_fail_msg "tools/pki failed"
 CA=$WORK/pki/ca.crt
 
-"$DIRD" --data "$WORK/data" --add-invites 2 >"$WORK/invites" ||
+"$DIRD" --data "$WORK/data" --add-invites 3 >"$WORK/invites" ||
 	ktap_exit_fail_msg "cannot make invites"
 "$DIRD" --data "$WORK/data" --show-keys >"$WORK/keys" ||
 	ktap_exit_fail_msg "cannot show the keys"
@@ -50,6 +50,7 @@ HEADKEY=$(sed -n 's/^head-key = //p' "$WORK/keys")
 VRFKEY=$(sed -n 's/^vrf-key = //p' "$WORK/keys")
 INV1=$(sed -n 1p "$WORK/invites")
 INV2=$(sed -n 2p "$WORK/invites")
+INV3=$(sed -n 3p "$WORK/invites")
 dird_start --claim-rate 0 --change-rate 0
 
 # --- the gateway ---
@@ -370,6 +371,49 @@ check "ternctl history shows it unsent, nothing of it left" \
 	": \\(unsent\\)  \\[new\\]$" \
 	"$(tc bob history "$A" 2>&1 | tail -1)"
 
+# --- 3d: message requests ---
+
+# Carol, a stranger to alice, writes first: a request at alice's, apart
+# from her contacts; reading it tells carol nothing; blocked, carol's
+# messages are dropped; accepted, they come in again.
+C=carol@example.org
+td_start carol "${DOPTS[@]}" --handle "$C" --invite "$INV3"
+wait_st carol directory '^registered$' 20
+CID=$(tc carol send "$A" 'hello, stranger' 2>&1)
+TEXTS+=('hello, stranger')
+until_hist alice "$C" "$CID" . text
+convs=$(tc alice conversations -j 2>&1)
+check_eq "carol's first message: a request at alice's, 1 unread; bob a contact" \
+	"$C|request|1|hello, stranger $B|contact" \
+	"$(printf '%s\n' "$convs" | grep "\"$C\"" | js with state unread last |
+	sed 's/|{.*"text": "\([^"]*\)".*}$/|\1/') $(printf '%s\n' "$convs" |
+	grep "\"with\":\"$B\"" | js with state)"
+tc alice read "$C" >/dev/null 2>&1
+sleep 1
+check_eq "alice reads the request: carol hears no read receipt" \
+	"ABSENT" "$(hist_of carol "$A" "$CID" read_ms)"
+tc alice block "$C" >/dev/null 2>&1
+drop0=$(apist alice dropped)
+CID2=$(tc carol send "$A" 'are you there' 2>&1)
+TEXTS+=('are you there')
+for _ in $(seq 100); do
+	[ "$(apist alice dropped)" -gt "$drop0" ] && break
+	sleep 0.1
+done
+check_eq "blocked: carol's next message is dropped at alice's, not kept" \
+	"1 none" "$(($(apist alice dropped) - drop0)) $([ -z "$(hist_of alice \
+		"$C" "$CID2" text)" ] && echo none)"
+tc alice accept "$C" >/dev/null 2>&1
+CID3=$(tc carol send "$A" 'third time' 2>&1)
+TEXTS+=('third time')
+until_hist alice "$C" "$CID3" . text
+check_eq "accepted: carol's messages come in again, a contact" \
+	"third time contact" "$(hist_of alice "$C" "$CID3" text) $(tc alice \
+	conversations -j 2>&1 | grep "\"$C\"" | js state)"
+check "ternctl conversations: carol first, then bob" \
+	"^$C  [0-9]+ unread" "$(tc alice conversations 2>&1 | head -1)"
+td_stop carol
+
 # --- 4: 20 back to back ---
 
 BREV=$(apist bob rev)
@@ -617,7 +661,7 @@ san_re="Sanitizer|runtime error"
 check "no sanitizer report in any log" '^0$' \
 	"$(cat "$WORK"/alice.log "$WORK"/bob.log "$WORK"/gw.log \
 		"$WORK"/dird.log | grep -Ec "$san_re")"
-check "every ternd exited 0 on SIGTERM" '^ bob=0 alice=0 bob=0$' "$TSTOPS"
+check "every ternd exited 0 on SIGTERM" '^ carol=0 bob=0 alice=0 bob=0$' "$TSTOPS"
 check "the gateway exits 0 on SIGTERM" '^0$' "$GWRC"
 check "the directory exits 0 on SIGTERM, no sanitizer report or error" \
 	'^0 0$' "$STOP"

@@ -35,6 +35,8 @@ static int watch_run(int argc, char **argv);
 static int read_run(int argc, char **argv);
 static int typing_run(int argc, char **argv);
 static int ref_run(int argc, char **argv);
+static int contact_run(int argc, char **argv);
+static int convs_run(int argc, char **argv);
 
 const struct ternctl_group ternctl_send_group = {
 	.name = "send",
@@ -170,6 +172,45 @@ const struct ternctl_group ternctl_unsend_group = {
 		.summary = "Take back your message ID to HANDLE, within 2 minutes of sending it:\nits text is deleted on every device, which shows it unsent.",
 		.help = REF_HELP,
 		.run = ref_run,
+	},
+};
+
+const struct ternctl_group ternctl_accept_group = {
+	.name = "accept",
+	.summary = "accept a message request",
+	.self = {
+		.name = "accept",
+		.synopsis = "[-j] HANDLE",
+		.brief = "accept HANDLE's message request (or unblock it)",
+		.summary = "Make HANDLE a contact: its messages were a request (it wrote first)\nor were blocked; from now on they are a conversation, and read receipts\ngo to it.",
+		.help = REF_HELP,
+		.run = contact_run,
+	},
+};
+
+const struct ternctl_group ternctl_block_group = {
+	.name = "block",
+	.summary = "block a sender",
+	.self = {
+		.name = "block",
+		.synopsis = "[-j] HANDLE",
+		.brief = "drop every message from HANDLE from now on",
+		.summary = "Block HANDLE: its messages (and reactions, typing) are dropped on this\ndevice from now on. Writing to HANDLE, or 'ternctl accept', lifts it.",
+		.help = REF_HELP,
+		.run = contact_run,
+	},
+};
+
+const struct ternctl_group ternctl_conversations_group = {
+	.name = "conversations",
+	.summary = "the conversations, newest first",
+	.self = {
+		.name = "conversations",
+		.synopsis = "[-j]",
+		.brief = "the conversations, newest first, requests apart",
+		.summary = "List the conversations, newest first: the handle, whether it is a\ncontact, a message request or blocked, the unread messages and the last\nmessage.",
+		.help = REF_HELP,
+		.run = convs_run,
 	},
 };
 
@@ -810,6 +851,93 @@ static int ref_run(int argc, char **argv)
 		if (o.json) {
 			json_dumpf(ans, stdout, JSON_COMPACT);
 			putchar('\n');
+		}
+		json_decref(ans);
+		status = 0;
+	}
+	api_close(&a);
+	return status;
+}
+
+static int contact_run(int argc, char **argv)
+{
+	bool block = strstr(argv[0], "block") != NULL;
+	const struct ternctl_cmd *cmd = block ? &ternctl_block_group.self :
+						&ternctl_accept_group.self;
+	struct opts o = { 0 };
+	struct api a;
+	char path[256];
+	const char *why;
+	json_t *req, *ans;
+	int first, status;
+
+	first = parse(argc, argv, cmd, &o, false, false, &status);
+	if (first < 0)
+		return status;
+	if (argc - first != 1)
+		return ternctl_usage(argv[0], "usage: %s", cmd->synopsis);
+	why = handle_why(argv[first]);
+	if (why)
+		return ternctl_usage(argv[0], "the handle '%s' %s",
+				     argv[first], why);
+	req = json_pack("{s:s, s:s}", "op", block ? "block" : "accept",
+			"with", argv[first]);
+	if (api_connect(&a, api_path(o.api, o.socket, path, sizeof(path)))) {
+		json_decref(req);
+		return EXIT_RUNTIME;
+	}
+	status = EXIT_RUNTIME;
+	if (!api_request(&a, req) && (ans = api_answer(&a))) {
+		if (o.json) {
+			json_dumpf(ans, stdout, JSON_COMPACT);
+			putchar('\n');
+		}
+		json_decref(ans);
+		status = 0;
+	}
+	api_close(&a);
+	return status;
+}
+
+static int convs_run(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct api a;
+	char path[256];
+	json_t *req, *ans, *c, *v;
+	const char *state;
+	size_t i;
+	int first, status;
+
+	first = parse(argc, argv, &ternctl_conversations_group.self, &o,
+		      false, false, &status);
+	if (first < 0)
+		return status;
+	if (argc != first)
+		return ternctl_usage(argv[0], "conversations takes no operand");
+	req = json_pack("{s:s}", "op", "conversations");
+	if (api_connect(&a, api_path(o.api, o.socket, path, sizeof(path)))) {
+		json_decref(req);
+		return EXIT_RUNTIME;
+	}
+	status = EXIT_RUNTIME;
+	if (!api_request(&a, req) && (ans = api_answer(&a))) {
+		c = json_object_get(ans, "conversations");
+		json_array_foreach(c, i, v) {
+			if (o.json) {
+				json_dumpf(v, stdout, JSON_COMPACT);
+				putchar('\n');
+				continue;
+			}
+			state = json_string_value(json_object_get(v, "state"));
+			printf("%s%s%s%s  %lld unread\n  ",
+			       json_string_value(json_object_get(v, "with")),
+			       state && strcmp(state, "contact") ? "  [" : "",
+			       state && strcmp(state, "contact") ? state : "",
+			       state && strcmp(state, "contact") ? "]" : "",
+			       (long long)json_integer_value(json_object_get(v,
+								      "unread")));
+			print_message(json_object_get(v, "last"));
 		}
 		json_decref(ans);
 		status = 0;

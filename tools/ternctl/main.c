@@ -29,6 +29,9 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_react_group,
 	&ternctl_edit_group,
 	&ternctl_unsend_group,
+	&ternctl_conversations_group,
+	&ternctl_accept_group,
+	&ternctl_block_group,
 	&ternctl_prio_group,
 	&ternctl_dir_group,
 };

@@ -64,6 +64,9 @@ extern const struct ternctl_group ternctl_typing_group;
 extern const struct ternctl_group ternctl_react_group;
 extern const struct ternctl_group ternctl_edit_group;
 extern const struct ternctl_group ternctl_unsend_group;
+extern const struct ternctl_group ternctl_accept_group;
+extern const struct ternctl_group ternctl_block_group;
+extern const struct ternctl_group ternctl_conversations_group;
 
 /* util.c */
 void ternctl_print_help(FILE *f, const char *prog,
