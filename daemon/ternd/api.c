@@ -29,6 +29,8 @@
  *           "request" | "blocked" | "none", "unread", "last": MESSAGE}]}
  *           newest first
  *   {"op": "accept" | "block", "with": HANDLE} -> {"ok": true}
+ *   {"op": "delete" | "restore", "id": ID} -> {"ok": true}: a message
+ *           deleted here (kept 30 days: "deleted" lists them), or back
  *   {"op": "status"} -> {"ok": true, "handle", "sent", "received", ...}
  *
  * A request's "tag", if any, comes back in its answer. Failures are
@@ -270,6 +272,9 @@ static json_t *message_json(struct dstore *ds, const struct dchat *m)
 	if (m->edited_ms)
 		json_object_set_new(o, "edited_ms",
 				    json_integer((json_int_t)m->edited_ms));
+	if (m->deleted_ms)
+		json_object_set_new(o, "deleted_ms",
+				    json_integer((json_int_t)m->deleted_ms));
 	arr = json_array();
 	if (dstore_reactions(ds, m->peer, m->msg_id, reaction_cb, arr) > 0)
 		json_object_set_new(o, "reactions", arr);
@@ -599,6 +604,65 @@ static void op_conversations(struct api_client *cl, const json_t *req)
 	cl_put(cl, a);
 }
 
+static int seq_cb(void *ctx, const struct dchat *m)
+{
+	*(int64_t *)ctx = m->seq;
+	return 1;
+}
+
+/* delete, restore: a message, here only. */
+static void op_delete(struct api_client *cl, const json_t *req, bool restore)
+{
+	uint8_t id[16];
+	int64_t seq = 0;
+	int ret;
+
+	if (!get_id(cl, req, "id", id))
+		return;
+	ret = dstore_chat_find_id(cl->td->ds, id, seq_cb, &seq);
+	if (ret > 0) {
+		ret = td_batch(cl->td);
+		if (!ret)
+			ret = dstore_chat_delete(cl->td->ds, seq,
+						 restore ? 0 : ev_wall_ms());
+		if (ret < 0 && ret != -ENOENT)
+			td_batch_fail(cl->td, ret);
+		if (!ret)
+			ret = td_flush_now(cl->td);
+	} else if (!ret) {
+		ret = -ENOENT;
+	}
+	if (ret == -ENOENT) {
+		error(cl, req, "not-found", restore ?
+		      "id: no recently deleted message of that id" :
+		      "id: no message of that id (or deleted already)");
+		return;
+	}
+	if (ret) {
+		error(cl, req, "internal", "store: %s",
+		      dstore_error(cl->td->ds));
+		return;
+	}
+	cl_put(cl, answer(req));
+}
+
+static void op_deleted(struct api_client *cl, const json_t *req)
+{
+	struct array_ctx ac = { .ds = cl->td->ds, .arr = json_array() };
+	json_t *a;
+
+	if (dstore_chat_deleted(cl->td->ds, API_HISTORY_MAX, add_to_array,
+				&ac) < 0) {
+		json_decref(ac.arr);
+		error(cl, req, "internal", "store: %s",
+		      dstore_error(cl->td->ds));
+		return;
+	}
+	a = answer(req);
+	json_object_set_new(a, "messages", ac.arr);
+	cl_put(cl, a);
+}
+
 /* accept, block: a contact's state. */
 static void op_contact(struct api_client *cl, const json_t *req,
 		       enum dcontact_state state)
@@ -707,6 +771,12 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_contact(cl, req, DCONTACT_ACCEPTED);
 	else if (!strcmp(op, "block"))
 		op_contact(cl, req, DCONTACT_BLOCKED);
+	else if (!strcmp(op, "delete"))
+		op_delete(cl, req, false);
+	else if (!strcmp(op, "restore"))
+		op_delete(cl, req, true);
+	else if (!strcmp(op, "deleted"))
+		op_deleted(cl, req);
 	else if (!strcmp(op, "react"))
 		op_ref(cl, req, CONTENT_REACTION);
 	else if (!strcmp(op, "edit"))
@@ -715,7 +785,7 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_ref(cl, req, CONTENT_UNSEND);
 	else
 		error(cl, req, "bad-request",
-		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, status)");
+		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, delete, restore, deleted, status)");
 	json_decref(req);
 }
 

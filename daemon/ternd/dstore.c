@@ -96,7 +96,8 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
  * messaging's own messages (reset notices, receipts), which are kept
  * like the others but never shown; edited_ms and unsent_ms, when the
  * sender changed or took back a message (an unsent one's body is
- * emptied); reactions, one per person and message; contacts, whom this
+ * emptied); deleted_ms, when this person deleted it here (kept 30 days
+ * to be restored); reactions, one per person and message; contacts, whom this
  * person wrote to or accepted (1), who wrote first and waits (0, a
  * message request), who is blocked (2).
  */
@@ -107,6 +108,7 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 	"ALTER TABLE chat ADD COLUMN control INTEGER NOT NULL DEFAULT 0;" \
 	"ALTER TABLE chat ADD COLUMN edited_ms INTEGER;" \
 	"ALTER TABLE chat ADD COLUMN unsent_ms INTEGER;" \
+	"ALTER TABLE chat ADD COLUMN deleted_ms INTEGER;" \
 	"CREATE TABLE reactions (" \
 	" peer TEXT NOT NULL," \
 	" target BLOB NOT NULL CHECK (length(target) = 16)," \
@@ -185,7 +187,7 @@ static const char *const upgrade[] = {
 
 #define CHAT_COLS "seq, msg_id, peer, outgoing, sender_dev, body, sent_ms," \
 	" at_ms, state, pushes_left, error, rev, round, delivered_ms, read_ms," \
-	" edited_ms, unsent_ms"
+	" edited_ms, unsent_ms, deleted_ms"
 
 static const char *const sql[S_COUNT] = {
 	[S_IN_EXISTS] = "SELECT 1 FROM inbox WHERE msg_id = ?1",
@@ -258,6 +260,8 @@ static const char *const sql[S_COUNT] = {
 		" AND msg_id = ?3 AND read_ms IS NULL",
 	[S_CH_FIND] = "SELECT " CHAT_COLS " FROM chat WHERE peer = ?1"
 		" AND msg_id = ?2 AND control = 0 ORDER BY outgoing LIMIT 1",
+	[S_CH_FIND_ANY] = "SELECT " CHAT_COLS " FROM chat WHERE msg_id = ?1"
+		" AND control = 0 ORDER BY outgoing LIMIT 1",
 	[S_CH_EDIT] = "UPDATE chat SET body = ?2, edited_ms = ?3,"
 		" rev = " CHAT_REV " WHERE seq = ?1",
 	[S_CH_UNSEND] = "UPDATE chat SET body = x'', unsent_ms = ?2,"
@@ -279,15 +283,22 @@ static const char *const sql[S_COUNT] = {
 		"  AND u.outgoing = 0 AND u.control = 0 AND u.read_ms IS NULL"
 		"  AND u.unsent_ms IS NULL), max(c.seq)"
 		" FROM chat c LEFT JOIN contacts k ON k.handle = c.peer"
-		" WHERE c.control = 0 GROUP BY c.peer ORDER BY max(c.seq) DESC"
+		" WHERE c.control = 0 AND c.deleted_ms IS NULL"
+		" GROUP BY c.peer ORDER BY max(c.seq) DESC"
 		" LIMIT ?1",
 	[S_CH_QUEUED] = "SELECT " CHAT_COLS " FROM chat"
 		" WHERE outgoing = 1 AND state = 0 ORDER BY seq LIMIT 1",
 	[S_CH_SINCE] = "SELECT " CHAT_COLS " FROM chat WHERE rev > ?1"
 		" AND control = 0 ORDER BY rev LIMIT ?2",
 	[S_CH_PEER] = "SELECT * FROM (SELECT " CHAT_COLS " FROM chat"
-		" WHERE peer = ?1 AND control = 0 ORDER BY seq DESC LIMIT ?2)"
-		" ORDER BY seq",
+		" WHERE peer = ?1 AND control = 0 AND deleted_ms IS NULL"
+		" ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+	[S_CH_DELETE] = "UPDATE chat SET deleted_ms = ?2, rev = " CHAT_REV
+		" WHERE seq = ?1 AND (deleted_ms IS NULL) = (?2 IS NOT NULL)",
+	[S_CH_DELETED] = "SELECT " CHAT_COLS " FROM chat"
+		" WHERE deleted_ms IS NOT NULL AND control = 0"
+		" ORDER BY deleted_ms DESC LIMIT ?1",
+	[S_CH_PURGE] = "DELETE FROM chat WHERE deleted_ms < ?1",
 	[S_CH_REV] = "SELECT coalesce(max(rev), 0) FROM chat WHERE control = 0",
 };
 

@@ -233,6 +233,7 @@ struct dchat {
 	bool control;			/* a reset notice or a receipt */
 	uint64_t edited_ms;		/* 0: never */
 	uint64_t unsent_ms;		/* 0: not; its body is empty */
+	uint64_t deleted_ms;		/* 0: not; else recently deleted */
 };
 
 /* Add @m (its seq, rev, pushes_left and error are ignored): 0 with its
@@ -291,6 +292,26 @@ int dstore_chat_history(struct dstore *ds, const char *peer, unsigned int max,
 			void *ctx);
 /* The newest rev (0: no message yet). */
 int dstore_chat_rev(struct dstore *ds, uint64_t *rev);
+
+/* --- recently deleted ---------------------------------------------------- */
+
+#define DSTORE_DELETED_KEEP_MS	(30ULL * 24 * 3600 * 1000)
+
+/* The message @msg_id (any conversation) to @cb: 1 found, 0 not. */
+int dstore_chat_find_id(struct dstore *ds,
+			const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+			int (*cb)(void *ctx, const struct dchat *m),
+			void *ctx);
+/* Delete row @seq here at @ms (0: restore it): -ENOENT if there is no
+ * such row, or it is already (not) deleted.
+ */
+int dstore_chat_delete(struct dstore *ds, int64_t seq, uint64_t ms);
+/* The recently deleted messages, most recently deleted first. */
+int dstore_chat_deleted(struct dstore *ds, unsigned int max,
+			int (*cb)(void *ctx, const struct dchat *m),
+			void *ctx);
+/* Forget the messages deleted before @before_ms: how many. */
+int dstore_chat_purge(struct dstore *ds, uint64_t before_ms);
 
 /* --- contacts ------------------------------------------------------------ */
 

@@ -136,6 +136,7 @@ static int chat_rows(struct dstore *ds, sqlite3_stmt *s, const char *what,
 		m.read_ms = (uint64_t)sqlite3_column_int64(s, 14);
 		m.edited_ms = (uint64_t)sqlite3_column_int64(s, 15);
 		m.unsent_ms = (uint64_t)sqlite3_column_int64(s, 16);
+		m.deleted_ms = (uint64_t)sqlite3_column_int64(s, 17);
 		ret = cb(ctx, &m);
 		if (ret < 0)
 			break;
@@ -352,4 +353,64 @@ int dstore_conversations(struct dstore *ds, unsigned int max,
 	}
 	sqlite3_reset(s);
 	return ret < 0 ? ret : n;
+}
+
+int dstore_chat_find_id(struct dstore *ds,
+			const uint8_t msg_id[DSTORE_MSG_ID_LEN],
+			int (*cb)(void *ctx, const struct dchat *m),
+			void *ctx)
+{
+	sqlite3_stmt *s = ds->st[S_CH_FIND_ANY];
+
+	if (sqldb_bind_blob(s, 1, msg_id, DSTORE_MSG_ID_LEN))
+		return dstore_bind_fail(ds, "find message");
+	return chat_rows(ds, s, "find message", cb, ctx);
+}
+
+int dstore_chat_delete(struct dstore *ds, int64_t seq, uint64_t ms)
+{
+	sqlite3_stmt *s = ds->st[S_CH_DELETE];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int64(s, 1, seq) ||
+	    (ms ? sqlite3_bind_int64(s, 2, dstore_s64(ms)) :
+		  sqlite3_bind_null(s, 2)))
+		ret = dstore_bind_fail(ds, "delete message");
+	else
+		ret = sqldb_step_done(&ds->d, s, "delete message");
+	sqlite3_clear_bindings(s);
+	if (!ret && !sqlite3_changes(ds->d.db))
+		ret = -ENOENT;
+	return sqldb_op_end(&ds->d, ret);
+}
+
+int dstore_chat_deleted(struct dstore *ds, unsigned int max,
+			int (*cb)(void *ctx, const struct dchat *m),
+			void *ctx)
+{
+	sqlite3_stmt *s = ds->st[S_CH_DELETED];
+
+	if (sqlite3_bind_int64(s, 1, max))
+		return dstore_bind_fail(ds, "read deleted messages");
+	return chat_rows(ds, s, "read deleted messages", cb, ctx);
+}
+
+int dstore_chat_purge(struct dstore *ds, uint64_t before_ms)
+{
+	sqlite3_stmt *s = ds->st[S_CH_PURGE];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int64(s, 1, dstore_s64(before_ms)))
+		ret = dstore_bind_fail(ds, "forget deleted messages");
+	else
+		ret = sqldb_step_done(&ds->d, s, "forget deleted messages");
+	if (!ret)
+		ret = sqlite3_changes(ds->d.db);
+	return sqldb_op_end(&ds->d, ret);
 }

@@ -118,5 +118,13 @@ void inbox_expire(struct ev_timer *t)
 		       dstore_error(td->ds));
 	else if (n)
 		td_log(td, TD_DEBUG, "expired %d consumed messages", n);
+	/* Recently deleted messages go for good after 30 days. */
+	if (td->chat) {
+		n = dstore_chat_purge(td->ds, ev_wall_ms() -
+				      DSTORE_DELETED_KEEP_MS);
+		if (n < 0)
+			td_log(td, TD_ERR, "store: purging deleted messages: %s",
+			       dstore_error(td->ds));
+	}
 	ev_timer_in(td->loop, t, INBOX_EXPIRE_MS);
 }

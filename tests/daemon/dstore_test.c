@@ -902,6 +902,36 @@ TEST_F(ds, contacts_and_conversations)
 	EXPECT_EQ(1, c.unread[0]);
 }
 
+/* Deleted here: out of the history, listed, restored, purged. */
+TEST_F(ds, chat_delete_restore_purge)
+{
+	uint8_t id[DSTORE_MSG_ID_LEN] = { 1 };
+	struct chat_seen s = { 0 };
+	int64_t a, b;
+
+	ASSERT_EQ(0, chat_out(self->ds, 1, 0, &a));
+	ASSERT_EQ(0, chat_out(self->ds, 2, 0, &b));
+	ASSERT_EQ(0, dstore_chat_delete(self->ds, a, NOW_MS));
+	EXPECT_EQ(-ENOENT, dstore_chat_delete(self->ds, a, NOW_MS));
+	EXPECT_EQ(1, dstore_chat_history(self->ds, "bob", 10, chat_cb, &s));
+	EXPECT_EQ(b, s.seq[0]);
+	s.n = 0;
+	ASSERT_EQ(1, dstore_chat_deleted(self->ds, 10, chat_cb, &s));
+	EXPECT_EQ(a, s.seq[0]);
+	ASSERT_EQ(1, dstore_chat_find_id(self->ds, id, chat_cb, &s));
+	ASSERT_EQ(0, dstore_chat_delete(self->ds, a, 0));
+	EXPECT_EQ(-ENOENT, dstore_chat_delete(self->ds, a, 0));
+	s.n = 0;
+	EXPECT_EQ(2, dstore_chat_history(self->ds, "bob", 10, chat_cb, &s));
+	/* Deleted long ago: purged, and only that one. */
+	ASSERT_EQ(0, dstore_chat_delete(self->ds, b, NOW_MS - 100));
+	EXPECT_EQ(0, dstore_chat_purge(self->ds, NOW_MS - 200));
+	EXPECT_EQ(1, dstore_chat_purge(self->ds, NOW_MS));
+	s.n = 0;
+	EXPECT_EQ(0, dstore_chat_deleted(self->ds, 10, chat_cb, &s));
+	EXPECT_EQ(1, dstore_chat_history(self->ds, "bob", 10, chat_cb, &s));
+}
+
 /*
  * A store written by the first schema (inbox, outbox and settings, no
  * keys) is upgraded in place when opened, through every version since:

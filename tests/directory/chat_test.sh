@@ -33,7 +33,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup chat 198.18.15.2
-ktap_set_plan 62
+ktap_set_plan 64
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -413,6 +413,19 @@ check_eq "accepted: carol's messages come in again, a contact" \
 check "ternctl conversations: carol first, then bob" \
 	"^$C  [0-9]+ unread" "$(tc alice conversations 2>&1 | head -1)"
 td_stop carol
+
+# --- 3e: delete and restore, on one device ---
+
+tc bob delete "$ID1" >/dev/null 2>&1
+del=$(hist bob "$A" id | grep -c "^$ID1$")
+gone=$(tc bob deleted -j 2>&1 | js id deleted_ms | grep -c "^$ID1|[0-9]\{13\}$")
+check_eq "bob deletes T1: out of his history, among the recently deleted, still at alice's" \
+	"0 1 1 1" "$del $gone $(hist alice "$B" id | grep -c "^$ID1$") $(tc bob \
+		delete "$ID1" >/dev/null 2>&1; echo $?)"
+tc bob restore "$ID1" >/dev/null 2>&1
+check_eq "restored: back in his history with its text, no longer deleted" \
+	"$T1 0" "$(hist_of bob "$A" "$ID1" text) $(tc bob deleted -j 2>&1 |
+		grep -c "$ID1")"
 
 # --- 4: 20 back to back ---
 

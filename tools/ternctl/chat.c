@@ -37,6 +37,7 @@ static int typing_run(int argc, char **argv);
 static int ref_run(int argc, char **argv);
 static int contact_run(int argc, char **argv);
 static int convs_run(int argc, char **argv);
+static int deleted_run(int argc, char **argv);
 
 const struct ternctl_group ternctl_send_group = {
 	.name = "send",
@@ -211,6 +212,45 @@ const struct ternctl_group ternctl_conversations_group = {
 		.summary = "List the conversations, newest first: the handle, whether it is a\ncontact, a message request or blocked, the unread messages and the last\nmessage.",
 		.help = REF_HELP,
 		.run = convs_run,
+	},
+};
+
+const struct ternctl_group ternctl_delete_group = {
+	.name = "delete",
+	.summary = "delete a message here",
+	.self = {
+		.name = "delete",
+		.synopsis = "[-j] ID",
+		.brief = "delete message ID on this device (30 days to restore)",
+		.summary = "Delete message ID (as history -j shows it) on this device only: it\nleaves the history, and is kept 30 days among the recently deleted\n('ternctl deleted'), from where 'ternctl restore' brings it back.",
+		.help = REF_HELP,
+		.run = contact_run,
+	},
+};
+
+const struct ternctl_group ternctl_restore_group = {
+	.name = "restore",
+	.summary = "restore a deleted message",
+	.self = {
+		.name = "restore",
+		.synopsis = "[-j] ID",
+		.brief = "bring back a message deleted in the last 30 days",
+		.summary = "Bring message ID back from the recently deleted into its history.",
+		.help = REF_HELP,
+		.run = contact_run,
+	},
+};
+
+const struct ternctl_group ternctl_deleted_group = {
+	.name = "deleted",
+	.summary = "the recently deleted messages",
+	.self = {
+		.name = "deleted",
+		.synopsis = "[-j]",
+		.brief = "the messages deleted here in the last 30 days",
+		.summary = "List the messages deleted on this device in the last 30 days, most\nrecently deleted first, with their ids for 'ternctl restore'.",
+		.help = REF_HELP,
+		.run = deleted_run,
 	},
 };
 
@@ -859,11 +899,16 @@ static int ref_run(int argc, char **argv)
 	return status;
 }
 
+/* accept, block HANDLE; delete, restore ID. */
 static int contact_run(int argc, char **argv)
 {
-	bool block = strstr(argv[0], "block") != NULL;
-	const struct ternctl_cmd *cmd = block ? &ternctl_block_group.self :
-						&ternctl_accept_group.self;
+	const char *op = strrchr(argv[0], ' ') ? strrchr(argv[0], ' ') + 1 :
+						  argv[0];
+	bool by_id = !strcmp(op, "delete") || !strcmp(op, "restore");
+	const struct ternctl_cmd *cmd = !strcmp(op, "block") ?
+		&ternctl_block_group.self : !strcmp(op, "accept") ?
+		&ternctl_accept_group.self : !strcmp(op, "delete") ?
+		&ternctl_delete_group.self : &ternctl_restore_group.self;
 	struct opts o = { 0 };
 	struct api a;
 	char path[256];
@@ -876,12 +921,12 @@ static int contact_run(int argc, char **argv)
 		return status;
 	if (argc - first != 1)
 		return ternctl_usage(argv[0], "usage: %s", cmd->synopsis);
-	why = handle_why(argv[first]);
+	why = by_id ? NULL : handle_why(argv[first]);
 	if (why)
 		return ternctl_usage(argv[0], "the handle '%s' %s",
 				     argv[first], why);
-	req = json_pack("{s:s, s:s}", "op", block ? "block" : "accept",
-			"with", argv[first]);
+	req = json_pack("{s:s, s:s}", "op", op, by_id ? "id" : "with",
+			argv[first]);
 	if (api_connect(&a, api_path(o.api, o.socket, path, sizeof(path)))) {
 		json_decref(req);
 		return EXIT_RUNTIME;
@@ -938,6 +983,45 @@ static int convs_run(int argc, char **argv)
 			       (long long)json_integer_value(json_object_get(v,
 								      "unread")));
 			print_message(json_object_get(v, "last"));
+		}
+		json_decref(ans);
+		status = 0;
+	}
+	api_close(&a);
+	return status;
+}
+
+static int deleted_run(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct api a;
+	char path[256];
+	json_t *req, *ans, *v;
+	size_t i;
+	int first, status;
+
+	first = parse(argc, argv, &ternctl_deleted_group.self, &o, false,
+		      false, &status);
+	if (first < 0)
+		return status;
+	if (argc != first)
+		return ternctl_usage(argv[0], "deleted takes no operand");
+	req = json_pack("{s:s}", "op", "deleted");
+	if (api_connect(&a, api_path(o.api, o.socket, path, sizeof(path)))) {
+		json_decref(req);
+		return EXIT_RUNTIME;
+	}
+	status = EXIT_RUNTIME;
+	if (!api_request(&a, req) && (ans = api_answer(&a))) {
+		json_array_foreach(json_object_get(ans, "messages"), i, v) {
+			if (o.json) {
+				json_dumpf(v, stdout, JSON_COMPACT);
+				putchar('\n');
+			} else {
+				printf("%s  ", json_string_value(json_object_get(v,
+									     "id")));
+				print_message(v);
+			}
 		}
 		json_decref(ans);
 		status = 0;

@@ -32,6 +32,9 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_conversations_group,
 	&ternctl_accept_group,
 	&ternctl_block_group,
+	&ternctl_delete_group,
+	&ternctl_restore_group,
+	&ternctl_deleted_group,
 	&ternctl_prio_group,
 	&ternctl_dir_group,
 };

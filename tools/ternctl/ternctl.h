@@ -67,6 +67,9 @@ extern const struct ternctl_group ternctl_unsend_group;
 extern const struct ternctl_group ternctl_accept_group;
 extern const struct ternctl_group ternctl_block_group;
 extern const struct ternctl_group ternctl_conversations_group;
+extern const struct ternctl_group ternctl_delete_group;
+extern const struct ternctl_group ternctl_restore_group;
+extern const struct ternctl_group ternctl_deleted_group;
 
 /* util.c */
 void ternctl_print_help(FILE *f, const char *prog,
