@@ -15,6 +15,8 @@
 
 TERNCTL_LIB_SRCS := \
 	tools/ternctl/chat.c \
+	tools/ternctl/chatcl.c \
+	tools/ternctl/chatops.c \
 	tools/ternctl/conn.c \
 	tools/ternctl/conninfo.c \
 	tools/ternctl/device.c \
