@@ -31,6 +31,9 @@
  *   {"op": "accept" | "block", "with": HANDLE} -> {"ok": true}
  *   {"op": "delete" | "restore", "id": ID} -> {"ok": true}: a message
  *           deleted here (kept 30 days: "deleted" lists them), or back
+ *   {"op": "verify", "with": HANDLE, "confirm": BOOL, "forget": BOOL}
+ *        -> {"ok": true, "safety_number", "verified", "changed"}, once a
+ *           fresh lookup of HANDLE is in hand (the answer may wait)
  *   {"op": "status"} -> {"ok": true, "handle", "sent", "received", ...}
  *
  * A request's "tag", if any, comes back in its answer. Failures are
@@ -72,6 +75,7 @@ struct api_client {
 	size_t outlen, outoff, outcap;
 	bool watching, dead, closing;
 	uint64_t since;
+	json_t *pending;		/* a request waiting for the directory */
 };
 
 static const char *const state_name[] = {
@@ -90,6 +94,7 @@ static void reap(struct ev_after *a)
 
 	while ((cl = c->graveyard)) {
 		c->graveyard = cl->next;
+		json_decref(cl->pending);
 		free(cl->in);
 		free(cl->out);
 		free(cl);
@@ -363,6 +368,7 @@ static void op_send(struct api_client *cl, const json_t *req)
 	uint8_t mid[16], reply[16];
 	size_t i;
 	json_t *a;
+	int ret;
 
 	if (!to || !json_is_string(text)) {
 		error(cl, req, "bad-request",
@@ -393,8 +399,10 @@ static void op_send(struct api_client *cl, const json_t *req)
 			 json_string_value(v));
 		ct.n_mentions = i + 1;
 	}
-	if (chat_send(cl->td, to, &ct, mid, err, sizeof(err))) {
-		error(cl, req, strstr(err, "store") ? "internal" :
+	ret = chat_send(cl->td, to, &ct, mid, err, sizeof(err));
+	if (ret) {
+		error(cl, req, ret == -EPERM ? "refused" :
+			       strstr(err, "store") ? "internal" :
 			       "bad-request", "%s", err);
 		return;
 	}
@@ -663,6 +671,73 @@ static void op_deleted(struct api_client *cl, const json_t *req)
 	cl_put(cl, a);
 }
 
+static void op_verify(struct api_client *cl, const json_t *req)
+{
+	const char *with = get_str(req, "with"), *why;
+	json_t *confirm = json_object_get(req, "confirm");
+	json_t *forget = json_object_get(req, "forget");
+	enum chat_verify_op op = CHAT_VERIFY_SHOW;
+	struct chat_safety sn;
+	char err[256];
+	json_t *a;
+	int ret;
+
+	if (!with || (why = handle_why(with))) {
+		error(cl, req, "bad-request", "with: %s",
+		      with ? why : "missing (a handle)");
+		return;
+	}
+	if ((confirm && !json_is_boolean(confirm)) ||
+	    (forget && !json_is_boolean(forget)) ||
+	    (json_is_true(confirm) && json_is_true(forget))) {
+		error(cl, req, "bad-request",
+		      "confirm, forget: booleans, not both true");
+		return;
+	}
+	if (json_is_true(confirm))
+		op = CHAT_VERIFY_CONFIRM;
+	else if (json_is_true(forget))
+		op = CHAT_VERIFY_FORGET;
+	ret = chat_verify(cl->td, with, op, &sn, err, sizeof(err));
+	if (ret == -EAGAIN && !cl->pending) {
+		/* Answered when the lookup is back (api_retry()). */
+		cl->pending = json_deep_copy(req);
+		return;
+	}
+	if (ret) {
+		error(cl, req, ret == -ENOENT ? "not-found" :
+			       ret == -EAGAIN ? "unavailable" : "internal",
+		      "%s", ret == -EAGAIN ? "the directory did not answer" :
+		      err);
+		return;
+	}
+	a = answer(req);
+	json_object_set_new(a, "safety_number", json_string(sn.number));
+	json_object_set_new(a, "verified", json_boolean(sn.verified));
+	json_object_set_new(a, "changed", json_boolean(sn.changed));
+	cl_put(cl, a);
+}
+
+void api_retry(struct ternd *td)
+{
+	struct api_client *cl, *next;
+	json_t *req;
+
+	for (cl = td->chat->clients; cl; cl = next) {
+		next = cl->next;
+		req = cl->pending;
+		if (!req)
+			continue;
+		op_verify(cl, req);
+		/* Asked again and still waiting: it stays, else it is done. */
+		if (cl->pending == req) {
+			cl->pending = NULL;
+			json_decref(req);
+		}
+		cl_flush(cl);
+	}
+}
+
 /* accept, block: a contact's state. */
 static void op_contact(struct api_client *cl, const json_t *req,
 		       enum dcontact_state state)
@@ -777,6 +852,8 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_delete(cl, req, true);
 	else if (!strcmp(op, "deleted"))
 		op_deleted(cl, req);
+	else if (!strcmp(op, "verify"))
+		op_verify(cl, req);
 	else if (!strcmp(op, "react"))
 		op_ref(cl, req, CONTENT_REACTION);
 	else if (!strcmp(op, "edit"))
@@ -785,7 +862,7 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_ref(cl, req, CONTENT_UNSEND);
 	else
 		error(cl, req, "bad-request",
-		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, delete, restore, deleted, status)");
+		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, delete, restore, deleted, verify, status)");
 	json_decref(req);
 }
 

@@ -179,6 +179,32 @@ int chat_apply_ref(struct ternd *td, const struct content *ct,
 int chat_ref(struct ternd *td, const char *with, struct content *ct,
 	     char *err, size_t errlen);
 
+/* chatverify.c: safety numbers. */
+enum chat_verify_op {
+	CHAT_VERIFY_SHOW,	/* the number, and whether it is verified */
+	CHAT_VERIFY_CONFIRM,	/* the person compared it: verified */
+	CHAT_VERIFY_FORGET,	/* not verified any more (after a change) */
+};
+
+struct chat_safety {
+	char number[12 * 6];	/* 12 groups of 5 digits */
+	bool verified;		/* the peer's key is the one confirmed */
+	bool changed;		/* a key was confirmed, and it is not this */
+};
+
+/*
+ * The safety number of this account and @with's, from a fresh verified
+ * lookup: 0; -EAGAIN when the lookup was asked for (api_retry() follows
+ * it); -ENOENT no such handle; another -errno (@err says).
+ */
+int chat_verify(struct ternd *td, const char *with, enum chat_verify_op op,
+		struct chat_safety *out, char *err, size_t errlen);
+/* Before sending to @peer, whose account key is @key: -EPERM (@why) if
+ * a different key was verified.
+ */
+int chat_key_check(struct ternd *td, const char *peer,
+		   const uint8_t key[ENTRY_KEY_LEN], const char **why);
+
 /* chatrecv.c */
 void chat_recv_pump(struct ternd *td);
 
@@ -186,6 +212,8 @@ void chat_recv_pump(struct ternd *td);
 int api_open(struct ternd *td, char *err, size_t errlen);
 void api_close(struct ternd *td);
 void api_notify(struct ternd *td);
+/* Serve again the requests that waited for the directory. */
+void api_retry(struct ternd *td);
 /* A live event to the watchers: @handle is typing (@on) or stopped. */
 void api_typing(struct ternd *td, const char *handle, bool on);
 

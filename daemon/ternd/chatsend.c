@@ -289,7 +289,7 @@ out:
 static int send_one(struct ternd *td, const struct queued *q)
 {
 	struct td_chat *c = td->chat;
-	const char *self = chat_self(td), *h2;
+	const char *self = chat_self(td), *h2, *why;
 	const struct tdir_cached *ep, *es = NULL, *e;
 	const struct entry_device *d;
 	bool claim_p = false, claim_s = false, own;
@@ -307,6 +307,12 @@ static int send_one(struct ternd *td, const struct queued *q)
 			    false);
 	if (!ep->present)
 		return fail(td, q, "no such handle in the directory");
+	/* A key changed since it was verified: not a word to it. */
+	ret = chat_key_check(td, q->peer, ep->entry.account_key, &why);
+	if (ret == -EPERM)
+		return fail(td, q, why);
+	if (ret)
+		return ret;
 	/* Which devices need a session, and have no bundle for one yet. */
 	for (k = 0; k < 2; k++) {
 		e = k ? es : ep;
@@ -460,6 +466,7 @@ static int find_cb(void *ctx, const struct dchat *m)
 int chat_send(struct ternd *td, const char *to, struct content *ct,
 	      uint8_t id[16], char *err, size_t errlen)
 {
+	const struct tdir_cached *e;
 	const char *why = handle_why(to);
 	unsigned int i;
 	int ret;
@@ -487,6 +494,15 @@ int chat_send(struct ternd *td, const char *to, struct content *ct,
 				 "reply_to: no such message in the conversation",
 				 dstore_error(td->ds));
 			return ret ? ret : -EINVAL;
+		}
+	}
+	/* Refused at once when the key in hand is not the verified one. */
+	e = tdir_cache_get(td->dir, to, UINT64_MAX);
+	if (e && e->present) {
+		ret = chat_key_check(td, to, e->entry.account_key, &why);
+		if (ret) {
+			snprintf(err, errlen, "%s: %s", to, why);
+			return ret;
 		}
 	}
 	ct->kind = CONTENT_TEXT;

@@ -99,7 +99,8 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
  * emptied); deleted_ms, when this person deleted it here (kept 30 days
  * to be restored); reactions, one per person and message; contacts, whom this
  * person wrote to or accepted (1), who wrote first and waits (0, a
- * message request), who is blocked (2).
+ * message request), who is blocked (2); and the account key this
+ * person verified (safety numbers), if any.
  */
 #define CHAT_V5 \
 	"ALTER TABLE chat ADD COLUMN pushes_acked INTEGER NOT NULL DEFAULT 0;" \
@@ -120,7 +121,9 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 	"CREATE TABLE contacts (" \
 	" handle TEXT PRIMARY KEY NOT NULL," \
 	" state INTEGER NOT NULL CHECK (state IN (0, 1, 2))," \
-	" at_ms INTEGER NOT NULL" \
+	" at_ms INTEGER NOT NULL," \
+	" verified_key BLOB CHECK (verified_key IS NULL OR" \
+	"  length(verified_key) = 32)" \
 	") WITHOUT ROWID;" \
 	"DROP TRIGGER outbox_acked;" \
 	"DROP TRIGGER outbox_failed;" \
@@ -274,7 +277,11 @@ static const char *const sql[S_COUNT] = {
 		" AND who = ?3",
 	[S_RE_LIST] = "SELECT who, emoji FROM reactions WHERE peer = ?1"
 		" AND target = ?2 ORDER BY at_ms",
-	[S_CT_GET] = "SELECT state FROM contacts WHERE handle = ?1",
+	[S_CT_GET] = "SELECT state, verified_key FROM contacts"
+		" WHERE handle = ?1",
+	[S_CT_VERIFY] = "INSERT INTO contacts (handle, state, at_ms,"
+		" verified_key) VALUES (?1, 1, ?2, ?3) ON CONFLICT (handle)"
+		" DO UPDATE SET verified_key = excluded.verified_key",
 	[S_CT_SET] = "INSERT INTO contacts (handle, state, at_ms)"
 		" VALUES (?1, ?2, ?3) ON CONFLICT (handle) DO UPDATE SET"
 		" state = excluded.state, at_ms = excluded.at_ms",

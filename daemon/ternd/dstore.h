@@ -326,6 +326,16 @@ int dstore_contact_get(struct dstore *ds, const char *handle);
 int dstore_contact_set(struct dstore *ds, const char *handle,
 		       enum dcontact_state state, uint64_t now_ms);
 
+/*
+ * The account key this person verified for @handle (safety numbers): 1
+ * with it in @key, 0 when none was, or -errno. dstore_contact_verify()
+ * stores it (a contact from then on), or with @key NULL forgets it.
+ */
+int dstore_contact_verified(struct dstore *ds, const char *handle,
+			    uint8_t key[DSTORE_KEY_LEN]);
+int dstore_contact_verify(struct dstore *ds, const char *handle,
+			  const uint8_t *key, uint64_t now_ms);
+
 /* The conversations, newest first, at most @max: the peer, its contact
  * state (-1: none), how many of its messages are unread, and the seq of
  * the newest message. @cb as for dstore_inbox_take(), but it may read.

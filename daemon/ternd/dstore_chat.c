@@ -309,6 +309,44 @@ int dstore_contact_get(struct dstore *ds, const char *handle)
 	return ret;
 }
 
+int dstore_contact_verified(struct dstore *ds, const char *handle,
+			    uint8_t key[DSTORE_KEY_LEN])
+{
+	sqlite3_stmt *s = ds->st[S_CT_GET];
+	int ret;
+
+	if (sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC))
+		return dstore_bind_fail(ds, "read contact");
+	ret = sqldb_step_row(&ds->d, s, "read contact");
+	if (ret <= 0)
+		return ret;
+	ret = sqlite3_column_bytes(s, 1) == DSTORE_KEY_LEN;
+	if (ret)
+		memcpy(key, sqlite3_column_blob(s, 1), DSTORE_KEY_LEN);
+	sqlite3_reset(s);
+	return ret;
+}
+
+int dstore_contact_verify(struct dstore *ds, const char *handle,
+			  const uint8_t *key, uint64_t now_ms)
+{
+	sqlite3_stmt *s = ds->st[S_CT_VERIFY];
+	int ret;
+
+	ret = sqldb_op_begin(&ds->d);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 2, dstore_s64(now_ms)) ||
+	    (key ? sqldb_bind_blob(s, 3, key, DSTORE_KEY_LEN) :
+		   sqlite3_bind_null(s, 3)))
+		ret = dstore_bind_fail(ds, "verify contact");
+	else
+		ret = sqldb_step_done(&ds->d, s, "verify contact");
+	sqlite3_clear_bindings(s);
+	return sqldb_op_end(&ds->d, ret);
+}
+
 int dstore_contact_set(struct dstore *ds, const char *handle,
 		       enum dcontact_state state, uint64_t now_ms)
 {

@@ -54,6 +54,7 @@ enum {
 	S_RE_LIST,
 	S_CT_GET,
 	S_CT_SET,
+	S_CT_VERIFY,
 	S_CH_CONVS,
 	S_CH_DELETE,
 	S_CH_DELETED,

@@ -33,7 +33,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup chat 198.18.15.2
-ktap_set_plan 64
+ktap_set_plan 68
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -426,6 +426,38 @@ tc bob restore "$ID1" >/dev/null 2>&1
 check_eq "restored: back in his history with its text, no longer deleted" \
 	"$T1 0" "$(hist_of bob "$A" "$ID1" text) $(tc bob deleted -j 2>&1 |
 		grep -c "$ID1")"
+
+# --- 3f: safety numbers ---
+
+va=$(tc alice verify "$B" 2>&1)
+vb=$(tc bob verify "$A" 2>&1)
+num() { printf '%s\n' "$1" | sed -n '2,4p' | tr -d ' \n'; }
+check "verify: the same 60 digits on both sides, not verified yet" \
+	"^[0-9]{60} [0-9]{60} not verified not verified$" \
+	"$(num "$va") $(num "$vb") $(printf '%s\n' "$va" | tail -1) $(
+	printf '%s\n' "$vb" | tail -1)"
+[ "$(num "$va")" = "$(num "$vb")" ] || echo "# the numbers differ"
+check_eq "verify --confirm: alice has verified bob" "verified 0" \
+	"$(tc alice verify --confirm "$B" 2>&1 | tail -1) $?"
+# Bob's account key is not the one alice verified any more (as her store
+# sees it, as if the directory showed a rotated key).
+/usr/bin/python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+db.execute("UPDATE contacts SET verified_key = randomblob(32) WHERE handle = ?",
+           (sys.argv[2],))
+db.commit()' "$WORK/alice/ternd.db" "$B"
+out=$(tc alice verify "$B" 2>&1)
+rc=$?
+sout=$(tc alice send "$B" 'not now' 2>&1)
+src=$?
+check "a changed key: verify warns (exit 3), sending to bob is refused" \
+	"^3 .*WARNING: $B's account key changed.* 1 .*changed since you verified.*$" \
+	"$rc $(printf '%s' "$out" | tr '\n' ' ') $src $sout"
+check_eq "compared again and confirmed: verified, and sending works" \
+	"verified 0" "$(tc alice verify --confirm "$B" 2>&1 | tail -1) $(tc \
+		alice send "$B" 'verified again' >/dev/null 2>&1; echo $?)"
+TEXTS+=('verified again' 'not now')
 
 # --- 4: 20 back to back ---
 

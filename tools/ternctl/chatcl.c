@@ -196,6 +196,8 @@ int chatcl_parse(int argc, char **argv, const struct ternctl_cmd *cmd,
 		{ "reply-to", required_argument, NULL, 3 },
 		{ "mention", required_argument, NULL, 4 },
 		{ "remove", no_argument, NULL, 5 },
+		{ "confirm", no_argument, NULL, 6 },
+		{ "forget", no_argument, NULL, 7 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -242,6 +244,12 @@ int chatcl_parse(int argc, char **argv, const struct ternctl_cmd *cmd,
 			break;
 		case 5:
 			o->remove = true;
+			break;
+		case 6:
+			o->confirm = true;
+			break;
+		case 7:
+			o->forget = true;
 			break;
 		case 'h':
 			ternctl_print_help(stdout, argv[0], cmd);

@@ -35,7 +35,7 @@ struct chatcl_api {
 
 struct chatcl_opts {
 	const char *api, *socket;
-	bool json, remove;
+	bool json, remove, confirm, forget;
 	const char *reply_to;
 	const char *mentions[16];
 	unsigned int n_mentions;

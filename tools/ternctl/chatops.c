@@ -16,6 +16,7 @@ static int ref_run(int argc, char **argv);
 static int contact_run(int argc, char **argv);
 static int convs_run(int argc, char **argv);
 static int deleted_run(int argc, char **argv);
+static int verify_run(int argc, char **argv);
 
 const struct ternctl_group ternctl_read_group = {
 	.name = "read",
@@ -157,6 +158,21 @@ const struct ternctl_group ternctl_deleted_group = {
 		.summary = "List the messages deleted on this device in the last 30 days, most\nrecently deleted first, with their ids for 'ternctl restore'.",
 		.help = CHATCL_HELP,
 		.run = deleted_run,
+	},
+};
+
+const struct ternctl_group ternctl_verify_group = {
+	.name = "verify",
+	.summary = "compare safety numbers",
+	.self = {
+		.name = "verify",
+		.synopsis = "[--confirm | --forget] [-j] HANDLE",
+		.brief = "the safety number with HANDLE; mark it verified",
+		.summary = "Print the safety number of your account and HANDLE's, 12 groups of 5\ndigits, the same on both sides: compare it with HANDLE's person, in\nperson or on a call. When it matches, --confirm marks HANDLE verified.\nShould HANDLE's account key change later, sending to it is refused and\nthis prints a warning (exit status 3) until you compare and --confirm\nagain, or --forget the verification.",
+		.help = CHATCL_HELP
+		"      --confirm    the numbers match: HANDLE is verified\n"
+		"      --forget     HANDLE is not verified any more\n",
+		.run = verify_run,
 	},
 };
 
@@ -335,4 +351,45 @@ static int deleted_run(int argc, char **argv)
 {
 	return list(argc, argv, &ternctl_deleted_group.self, "deleted",
 		    "messages", print_deleted);
+}
+
+static int verify_run(int argc, char **argv)
+{
+	struct chatcl_opts o = { 0 };
+	const char *num, *with;
+	json_t *req, *ans;
+	int first, status;
+
+	first = chatcl_parse(argc, argv, &ternctl_verify_group.self, &o,
+			     false, false, &status);
+	if (first < 0)
+		return status;
+	if (argc - first != 1 || (o.confirm && o.forget))
+		return ternctl_usage(argv[0], "usage: %s",
+				     ternctl_verify_group.self.synopsis);
+	if (chatcl_handle(argv, first, &status))
+		return status;
+	with = argv[first];
+	req = json_pack("{s:s, s:s, s:b, s:b}", "op", "verify", "with", with,
+			"confirm", o.confirm, "forget", o.forget);
+	status = chatcl_call(&o, req, &ans);
+	if (status)
+		return status;
+	if (!o.json) {
+		num = json_string_value(json_object_get(ans, "safety_number"));
+		printf("safety number with %s:\n  %.23s\n  %.23s\n  %.23s\n",
+		       with, num ? num : "", num && strlen(num) > 24 ? num + 24 : "",
+		       num && strlen(num) > 48 ? num + 48 : "");
+		if (json_is_true(json_object_get(ans, "verified")))
+			puts("verified");
+		else if (!json_is_true(json_object_get(ans, "changed")))
+			puts("not verified");
+	}
+	if (json_is_true(json_object_get(ans, "changed"))) {
+		ternctl_error("WARNING: %s's account key changed since you verified it: compare the safety number again, then --confirm (or --forget); until then nothing is sent to it",
+			      with);
+		status = EXIT_ALARM;
+	}
+	json_decref(ans);
+	return status;
 }

@@ -35,6 +35,7 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_delete_group,
 	&ternctl_restore_group,
 	&ternctl_deleted_group,
+	&ternctl_verify_group,
 	&ternctl_prio_group,
 	&ternctl_dir_group,
 };
