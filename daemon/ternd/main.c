@@ -706,11 +706,12 @@ int main(int argc, char **argv)
 	td_flush_now(&td);
 	chat_stop(&td);
 	tdir_stop(&td);
-	chat_free(&td);
 	link_stop(&td);
 	ctl_close(&td);
 	evloop_run_once(td.loop, 0);	/* after-callbacks: frees, flushes */
 	td_flush_now(&td);
+	/* Last: its after-callbacks (closed API clients) ran just now. */
+	chat_free(&td);
 out_transport:
 	td.t->destroy(&td);
 out_loop:
