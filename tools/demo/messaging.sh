@@ -12,6 +12,7 @@
 #   BIN_DIR  tern-gatewayd, tern-directoryd, ternd, ternctl
 #   PKI_DIR  ca.crt, gw.test.crt/.key, dir.test.crt/.key (tools/pki, for
 #            198.18.0.1)
+# DEMO_PACE: seconds a beat between the steps (default 1, whole seconds).
 set -eu
 
 BIN=$1
@@ -37,12 +38,18 @@ cleanup() {
 	wait 2>/dev/null || true
 	ip netns del "$NS_GW" 2>/dev/null || true
 	ip netns del "$NS_DEV" 2>/dev/null || true
-	rm -rf "$W"
+	[ -n "${DEMO_KEEP:-}" ] && echo "kept $W" || rm -rf "$W"
 }
 trap cleanup EXIT
 
 say() {
 	printf '\n== %s\n' "$*"
+}
+
+# pause N: N beats of DEMO_PACE seconds (default 1), for the eye; the
+# receipts and edits show within a beat.
+pause() {
+	sleep "$(($1 * ${DEMO_PACE:-1}))"
 }
 
 # ctl NAME ARGS...: ternctl against NAME's ternd.
@@ -123,32 +130,32 @@ for who in alice bob; do
 	done &
 	PIDS=("$!" "${PIDS[@]}")
 done
-sleep 1
+pause 1
 
 say "alice writes to bob (a stranger to him: a message request)"
 ID1=$(ctl alice send "$B" "Hi Bob! Lunch at noon? 🍜")
-sleep 2
+pause 2
 ctl bob conversations
 say "bob is typing..., then answers her message"
 ctl bob typing "$A" >/dev/null
-sleep 1
+pause 1
 ctl bob send --reply-to "$ID1" "$A" "Sure, see you there!" >/dev/null
-sleep 2
+pause 2
 say "bob reads it: alice sees [read]"
 ctl bob read "$A" >/dev/null
-sleep 2
+pause 2
 say "alice reacts to bob's answer, then sends and fixes a typo"
 ID2=$(ctl alice history -j "$B" | tail -1 | sed 's/.*"id":"\([0-9a-f]*\)".*/\1/')
 ctl alice react "$B" "$ID2" "👍"
 ID3=$(ctl alice send "$B" "I'll bring the tickts")
-sleep 2
+pause 2
 ctl alice edit "$B" "$ID3" "I'll bring the tickets"
-sleep 2
+pause 2
 say "alice sends something by mistake, and unsends it"
 ID4=$(ctl alice send "$B" "oops, wrong chat")
-sleep 2
+pause 2
 ctl alice unsend "$B" "$ID4"
-sleep 2
+pause 2
 say "they compare safety numbers"
 ctl alice verify "$B"
 ctl alice verify --confirm "$B" | tail -1
