@@ -364,6 +364,7 @@ struct check_job {
 	uint32_t spk_id, upto;
 	unsigned int count;		/* one-time prekeys in upkeep */
 	struct lookup_result r;
+	bool verified;			/* r holds a verified lookup */
 	int ret;
 	long status;
 	int left;			/* the directory's count */
@@ -379,6 +380,7 @@ static void check_run(struct dirw *w, struct dirw_job *base)
 
 	j->left = -1;
 	j->ret = dirw_lookup(w, j->handle, &j->r, j->err, sizeof(j->err));
+	j->verified = !j->ret;
 	if (j->ret || !j->r.present ||
 	    !find_device(&j->r.entry, j->device_id))
 		return;
@@ -468,6 +470,11 @@ static void check_done(struct ternd *td, struct dirw_job *base,
 		goto next;
 	}
 	if (j->ret) {
+		/* The prekey upkeep failed; the own entry was verified all
+		 * the same, and is checked now, not at the retry.
+		 */
+		if (j->verified)
+			monitor(td, &j->r);
 		set_error(d, j->err[0] ? j->err : strerror(-j->ret));
 		retry_later(d);
 		goto out;
