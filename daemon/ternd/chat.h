@@ -38,6 +38,7 @@ struct api_client;
 #define CHAT_RETRY_BASE_MS	1000
 #define CHAT_RETRY_CAP_MS	60000
 #define CHAT_DEVICES		(2 * ENTRY_MAX_DEVICES)
+#define CHAT_RCPT_PEERS		4	/* senders a pump run batches for */
 
 /* What a directory job found for one handle. */
 struct chat_target {
@@ -80,6 +81,13 @@ struct td_chat {
 	/* chatrecv.c: the inbox message a fresh lookup was made for. */
 	bool fresh_for_set;
 	uint8_t fresh_for[16];
+	/* chatrecv.c: delivery receipts of one pump run, one per sender. */
+	struct chat_rcpt {
+		char handle[256];
+		uint8_t ids[64][16];
+		unsigned int n;
+	} rcpt[CHAT_RCPT_PEERS];
+	unsigned int n_rcpt;
 
 	/* api.c */
 	int api_fd;

@@ -177,6 +177,50 @@ static int receipt(struct ternd *td, const struct content *ct,
 	return consume(td);
 }
 
+/* Queue the delivery receipts batched so far (in the batch). */
+static int rcpt_flush(struct ternd *td)
+{
+	struct td_chat *c = td->chat;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < c->n_rcpt && !ret; i++)
+		ret = chat_send_receipt(td, c->rcpt[i].handle, false,
+					(const uint8_t (*)[16])c->rcpt[i].ids,
+					c->rcpt[i].n);
+	c->n_rcpt = 0;
+	return ret;
+}
+
+/*
+ * A delivery receipt for message @id from @handle: batched, one receipt
+ * per sender for what one pump run stored (a burst of 20 messages is
+ * answered by one receipt, not 20).
+ */
+static int rcpt_add(struct ternd *td, const char *handle, const uint8_t *id)
+{
+	struct td_chat *c = td->chat;
+	struct chat_rcpt *r = NULL;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < c->n_rcpt; i++)
+		if (!strcmp(c->rcpt[i].handle, handle))
+			r = &c->rcpt[i];
+	if (!r || r->n == CONTENT_IDS_MAX) {
+		if (c->n_rcpt == CHAT_RCPT_PEERS || r) {
+			ret = rcpt_flush(td);
+			if (ret)
+				return ret;
+		}
+		r = &c->rcpt[c->n_rcpt++];
+		snprintf(r->handle, sizeof(r->handle), "%s", handle);
+		r->n = 0;
+	}
+	memcpy(r->ids[r->n++], id, 16);
+	return 0;
+}
+
 /* Store what @ct says, from @handle's device @dev. */
 static int store(struct ternd *td, const struct content *ct,
 		 const char *handle, const uint8_t *dev, const uint8_t *body,
@@ -257,7 +301,7 @@ static int store(struct ternd *td, const struct content *ct,
 		td->chat->received++;
 		/* Stored: the sender hears it was delivered. */
 		if (ct->kind == CONTENT_TEXT &&
-		    chat_send_receipt(td, handle, false, &ct->msg_id, 1))
+		    rcpt_add(td, handle, ct->msg_id))
 			return -EIO;
 	}
 	return consume(td);
@@ -419,7 +463,17 @@ out:
 	return ret;
 }
 
+static void recv_some(struct ternd *td);
+
 void chat_recv_pump(struct ternd *td)
+{
+	recv_some(td);
+	/* In the batch that consumed their messages. */
+	if (rcpt_flush(td))
+		chat_retry_later(td);
+}
+
+static void recv_some(struct ternd *td)
 {
 	struct td_chat *c = td->chat;
 	struct row r;
