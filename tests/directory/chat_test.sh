@@ -33,7 +33,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup chat 198.18.15.2
-ktap_set_plan 68
+ktap_set_plan 69
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -543,6 +543,13 @@ check_eq "bob back (no invite): the 3 arrive, in order, once each, from alice" \
 	"$WRC $(printf '%s\n' "$W" | js with text | paste -sd ' ') $(
 	for t in "${OFF[@]}"; do hist bob "$A" text | grep -cxF "$t"; done |
 		paste -sd ' ')"
+# Stored together, they are answered together (receipts batched per
+# sender): each of the 3 ends delivered at alice's.
+ok=0
+for id in "${ids[@]}"; do
+	until_hist alice "$B" "$id" '^[0-9]{13}$' delivered_ms && ok=$((ok + 1))
+done
+check "each of the 3 delivered (their receipts came back)" '^3$' "$ok"
 T3="after-restart from bob $$"
 T4="after-restart from alice $$"
 TEXTS+=("$T3" "$T4")
