@@ -123,13 +123,16 @@ static int want(struct ternd *td, const struct queued *q, const char *h1,
 		snprintf(t[n].handle, sizeof(t[n].handle), "%s", h2);
 		t[n++].claim = claim;
 	}
+	ret = chat_job(td, t, n, job_done);
+	if (ret)
+		return ret;
+	/* Only once the claim is out: a job that never went must not
+	 * leave the message looking claimed for, with no bundles.
+	 */
 	if (claim) {
 		c->bundle_seq = q->seq;
 		c->n_bundles = 0;
 	}
-	ret = chat_job(td, t, n, job_done);
-	if (ret)
-		return ret;
 	c->send_busy = true;
 	return 1;
 }
