@@ -64,6 +64,7 @@ static const char schema[] =
 enum {
 	S_DEV_GET,
 	S_DEV_ADD,
+	S_DEV_JOIN,
 	S_TOKEN_GET,
 	S_TOKEN_REVOKE,
 	S_MSG_DROP_TOKEN,
@@ -80,6 +81,8 @@ static const char *const sql[S_COUNT] = {
 		" WHERE device_key = ?1",
 	[S_DEV_ADD] = "INSERT INTO devices (device_key, token, account_key)"
 		" VALUES (?1, ?2, ?3)",
+	[S_DEV_JOIN] = "UPDATE devices SET account_key = ?2"
+		" WHERE device_key = ?1 AND account_key = device_key",
 	[S_TOKEN_GET] = "SELECT device_key, account_key, revoked, queued"
 		" FROM devices WHERE token = ?1",
 	[S_TOKEN_REVOKE] = "UPDATE devices SET revoked = 1 WHERE token = ?1",
@@ -299,6 +302,33 @@ static int hello_known(const struct device *dev, const uint8_t *akey,
 	return 0;
 }
 
+/*
+ * Does the hello of @dev with @akey join an account? A device that has
+ * been its own account (its hellos named none) may join one once, keeping
+ * its token: a device being linked talks to the gateway before it holds
+ * the account's key (Documentation/protocol.rst, "Hello").
+ */
+static bool joins(const struct device *dev, const uint8_t *dkey,
+		  const uint8_t *akey)
+{
+	return !dev->revoked && !memcmp(dev->akey, dkey, GW_KEY_LEN) &&
+	       memcmp(akey, dkey, GW_KEY_LEN);
+}
+
+static int join_account(struct gw_store *st, const uint8_t *dkey,
+			const uint8_t *akey)
+{
+	sqlite3_stmt *s = st->st[S_DEV_JOIN];
+	int rc;
+
+	if (sqldb_bind_blob(s, 1, dkey, GW_KEY_LEN) ||
+	    sqldb_bind_blob(s, 2, akey, GW_KEY_LEN))
+		return bind_fail(st, "join account");
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : sqldb_fail(&st->d, "join account", rc);
+}
+
 int gw_store_hello(struct gw_store *st, const uint8_t dkey[GW_KEY_LEN],
 		   const uint8_t *akey, uint8_t token[GW_TOKEN_LEN])
 {
@@ -308,18 +338,27 @@ int gw_store_hello(struct gw_store *st, const uint8_t dkey[GW_KEY_LEN],
 	if (!akey)
 		akey = dkey;
 	ret = device_by_key(st, dkey, &dev);
-	if (ret)
-		return ret < 0 ? ret : hello_known(&dev, akey, token);
+	if (ret < 0)
+		return ret;
+	if (ret && !joins(&dev, dkey, akey))
+		return hello_known(&dev, akey, token);
 
-	/* A new device: its token is sent at once, so it must be on disk. */
+	/* A new device, or one joining an account: its token is sent at
+	 * once, so the change must be on disk.
+	 */
 	ret = sqldb_op_begin_durable(&st->d);
 	if (ret)
 		return ret;
 	ret = device_by_key(st, dkey, &dev);
-	if (ret > 0)
+	if (ret > 0 && joins(&dev, dkey, akey)) {
+		ret = join_account(st, dkey, akey);
+		if (!ret)
+			memcpy(token, dev.token, GW_TOKEN_LEN);
+	} else if (ret > 0) {
 		ret = hello_known(&dev, akey, token);
-	else if (!ret)
+	} else if (!ret) {
 		ret = add_device(st, dkey, akey, token);
+	}
 	return sqldb_op_end_durable(&st->d, ret);
 }
 

@@ -220,7 +220,18 @@ TEST_F(gw, hello_token)
 	/* Another account key, or none, for a registered device. */
 	EXPECT_EQ(-EPERM, gw_store_hello(self->st, k2, other, t));
 	EXPECT_EQ(-EPERM, gw_store_hello(self->st, k2, NULL, t));
-	EXPECT_EQ(-EPERM, gw_store_hello(self->st, self->dkey, acct, t));
+
+	/* A device that was its own account joins one (linking), once,
+	 * keeping its token; from then on it is that account's.
+	 */
+	ASSERT_EQ(0, gw_store_hello(self->st, self->dkey, acct, t));
+	EXPECT_EQ(0, memcmp(t, self->token, sizeof(t)));
+	ASSERT_EQ(0, gw_store_hello(self->st, self->dkey, acct, t));
+	EXPECT_EQ(0, memcmp(t, self->token, sizeof(t)));
+	EXPECT_EQ(-EPERM, gw_store_hello(self->st, self->dkey, other, t));
+	EXPECT_EQ(-EPERM, gw_store_hello(self->st, self->dkey, NULL, t));
+	EXPECT_EQ(-EPERM, gw_store_hello(self->st, self->dkey,
+					 self->dkey, t));
 
 	memset(t, 0x42, sizeof(t));
 	ASSERT_EQ(0, gw_store_token_state(self->st, t, &ts));
