@@ -31,6 +31,14 @@
 EVP_PKEY *ident_load_or_create(const char *path, bool create,
 			       char *err, size_t errlen);
 
+/*
+ * An Ed25519 key from its 32-byte private seed (RFC 8032), and the seed
+ * of one: how a device being linked receives the account key
+ * (Documentation/messaging.rst, "Linking a device"). NULL, or -EINVAL.
+ */
+EVP_PKEY *ident_from_seed(const uint8_t seed[IDENT_KEY_LEN]);
+int ident_seed(EVP_PKEY *k, uint8_t seed[IDENT_KEY_LEN]);
+
 /* The raw public key. Returns 0, or -EINVAL if k is not Ed25519. */
 int ident_pub(EVP_PKEY *k, uint8_t pub[IDENT_KEY_LEN]);
 

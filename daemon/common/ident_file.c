@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "ident.h"
@@ -101,31 +102,26 @@ static int sync_dir(const char *path)
 	return ret;
 }
 
-static EVP_PKEY *create_key(const char *path, const struct keyfile_kind *kind,
-			    char *err, size_t errlen)
+int keyfile_write(const char *path, EVP_PKEY *k, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
-	EVP_PKEY *k;
 	FILE *f;
 	int fd, ok, ret;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
 	    (int)sizeof(tmp)) {
 		sslerr_set(err, errlen, "key file name too long: %s", path);
-		return NULL;
-	}
-	k = kind->keygen();
-	if (!k) {
-		sslerr_setq(err, errlen, "cannot generate an %s key", kind->name);
-		return NULL;
+		return -ENAMETOOLONG;
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
+		ret = -errno;
 		sslerr_set(err, errlen, "cannot create key file %s: %s", tmp,
 			   strerror(errno));
-		goto err_free;
+		return ret;
 	}
 	if (fchmod(fd, 0600)) {
+		ret = -errno;
 		sslerr_set(err, errlen, "cannot chmod key file %s: %s", tmp,
 			   strerror(errno));
 		close(fd);
@@ -133,6 +129,7 @@ static EVP_PKEY *create_key(const char *path, const struct keyfile_kind *kind,
 	}
 	f = fdopen(fd, "w");
 	if (!f) {
+		ret = -errno;
 		sslerr_set(err, errlen, "cannot write key file %s: %s", tmp,
 			   strerror(errno));
 		close(fd);
@@ -140,40 +137,56 @@ static EVP_PKEY *create_key(const char *path, const struct keyfile_kind *kind,
 	}
 	ok = PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
 	if (!ok) {
+		ret = -EIO;
 		sslerr_setq(err, errlen, "cannot write key file %s", tmp);
 		fclose(f);
 		goto err_unlink;
 	}
 	if (fflush(f) || fsync(fileno(f))) {
+		ret = -errno;
 		sslerr_set(err, errlen, "cannot write key file %s: %s", tmp,
 			   strerror(errno));
 		fclose(f);
 		goto err_unlink;
 	}
 	if (fclose(f)) {
+		ret = -errno;
 		sslerr_set(err, errlen, "cannot write key file %s: %s", tmp,
 			   strerror(errno));
 		goto err_unlink;
 	}
 	if (rename(tmp, path)) {
+		ret = -errno;
 		sslerr_set(err, errlen, "cannot rename %s to %s: %s", tmp,
 			   path, strerror(errno));
 		goto err_unlink;
 	}
 	ret = sync_dir(path);
-	if (ret < 0) {
+	if (ret < 0)
 		sslerr_set(err, errlen,
 			   "cannot sync the directory of key file %s: %s",
 			   path, strerror(-ret));
-		goto err_free;
-	}
-	return k;
+	return ret;
 
 err_unlink:
 	unlink(tmp);
-err_free:
-	EVP_PKEY_free(k);
-	return NULL;
+	return ret < 0 ? ret : -EIO;
+}
+
+static EVP_PKEY *create_key(const char *path, const struct keyfile_kind *kind,
+			    char *err, size_t errlen)
+{
+	EVP_PKEY *k = kind->keygen();
+
+	if (!k) {
+		sslerr_setq(err, errlen, "cannot generate an %s key", kind->name);
+		return NULL;
+	}
+	if (keyfile_write(path, k, err, errlen)) {
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
 }
 
 EVP_PKEY *keyfile_load_or_create(const char *path, bool create,
@@ -206,6 +219,30 @@ const struct keyfile_kind keyfile_ed25519 = {
 	.name = "Ed25519",
 	.keygen = ed25519_keygen,
 };
+
+EVP_PKEY *ident_from_seed(const uint8_t seed[IDENT_KEY_LEN])
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+						   seed, IDENT_KEY_LEN);
+
+	if (!k)
+		ERR_clear_error();
+	return k;
+}
+
+int ident_seed(EVP_PKEY *k, uint8_t seed[IDENT_KEY_LEN])
+{
+	size_t len = IDENT_KEY_LEN;
+
+	if (!k || EVP_PKEY_get_id(k) != EVP_PKEY_ED25519)
+		return -EINVAL;
+	if (EVP_PKEY_get_raw_private_key(k, seed, &len) != 1 ||
+	    len != IDENT_KEY_LEN) {
+		ERR_clear_error();
+		return -EINVAL;
+	}
+	return 0;
+}
 
 EVP_PKEY *ident_load_or_create(const char *path, bool create,
 			       char *err, size_t errlen)

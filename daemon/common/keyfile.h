@@ -29,4 +29,11 @@ EVP_PKEY *keyfile_load_or_create(const char *path, bool create,
 				 const struct keyfile_kind *kind, char *err,
 				 size_t errlen);
 
+/*
+ * Write @k to @path as keyfile_load_or_create() creates one (PEM PKCS#8,
+ * mode 0600, atomically, durably), replacing what is there. 0 or a
+ * negative errno, with @err saying what failed.
+ */
+int keyfile_write(const char *path, EVP_PKEY *k, char *err, size_t errlen);
+
 #endif /* TERN_KEYFILE_H */
