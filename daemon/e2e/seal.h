@@ -18,6 +18,7 @@
 #include "e2e.h"
 
 #define SEAL_VERSION	1
+#define SEAL_LINK_VERSION	2
 #define SEAL_OVERHEAD	(1 + E2E_KEY_LEN + E2E_TAG_LEN)
 
 /*
@@ -41,5 +42,24 @@ int seal_wrap(const uint8_t ik_r[E2E_KEY_LEN], const struct e2e_keypair *e,
  */
 int seal_open(const struct e2e_keypair *ik, const uint8_t *sealed,
 	      size_t len, uint8_t *inner, const char **why);
+
+/*
+ * A link box (messaging.rst, "Linking a device"): what an account's
+ * device sends a device being linked, sealed the same way to the link key
+ * in the new device's code, with its own version byte and info, so that
+ * neither kind ever opens as the other:
+ *
+ *   box = 0x02 || E || AES-256-GCM(okm[0:32], okm[32:44],
+ *                                  ad = 0x02 || E || LK, inner)
+ *   okm = HKDF(salt = E || LK, ikm = DH(e, LK), info = "tern-link v1",
+ *              L = 44)
+ *
+ * Sizes, arguments and errors as seal_wrap() and seal_open().
+ */
+int seal_link_wrap(const uint8_t link_pub[E2E_KEY_LEN],
+		   const struct e2e_keypair *e, const uint8_t *inner,
+		   size_t len, uint8_t *out);
+int seal_link_open(const struct e2e_keypair *link, const uint8_t *box,
+		   size_t len, uint8_t *inner, const char **why);
 
 #endif /* TERN_SEAL_H */

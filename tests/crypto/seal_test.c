@@ -9,7 +9,9 @@
  * truncation or extension, a version byte other than 1 (-EINVAL, as is
  * anything shorter than SEAL_OVERHEAD), and an ephemeral key of low order,
  * whose DH result is all zero: -EBADMSG, a message that does not open
- * (sealing to a low-order recipient key is -EINVAL, a bad key).
+ * (sealing to a low-order recipient key is -EINVAL, a bad key). A link
+ * box (version 2, "tern-link v1") is the same formula with its own
+ * constants, and neither kind opens as the other.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -300,6 +302,63 @@ TEST(low_order_ephemeral_refused)
 		ASSERT_EQ(0, e2e_keypair_new(&ik));
 		ASSERT_EQ(0, seal_wrap(ik.pub, NULL, pt, sizeof(pt), sealed));
 	}
+}
+
+/* A link box: the formula with 0x02 and "tern-link v1". */
+TEST(link_box_formula)
+{
+	uint8_t inner[77], got[SEAL_OVERHEAD + 77], want[SEAL_OVERHEAD + 77];
+	uint8_t salt[2 * K], ad[1 + 2 * K], dh[K], okm[44], out[77];
+	struct e2e_keypair lk, e;
+	const char *why = "unset";
+
+	ASSERT_EQ(0, e2e_keypair_new(&lk));
+	ASSERT_EQ(0, e2e_keypair_new(&e));
+	fill(inner, sizeof(inner), 5);
+	ASSERT_EQ(0, seal_link_wrap(lk.pub, &e, inner, sizeof(inner), got));
+
+	memcpy(salt, e.pub, K);
+	memcpy(salt + K, lk.pub, K);
+	ad[0] = 0x02;
+	memcpy(ad + 1, salt, 2 * K);
+	ASSERT_EQ(0, e2e_dh(e.priv, lk.pub, dh));
+	ASSERT_EQ(0, e2e_hkdf(salt, sizeof(salt), dh, K, "tern-link v1",
+			      okm, sizeof(okm)));
+	want[0] = 0x02;
+	memcpy(want + 1, e.pub, K);
+	ASSERT_EQ(0, e2e_seal(okm, okm + 32, ad, sizeof(ad), inner,
+			      sizeof(inner), want + 1 + K));
+	EXPECT_EQ(0, memcmp(want, got, sizeof(got)));
+	ASSERT_EQ(0, seal_link_open(&lk, got, sizeof(got), out, &why))
+		TH_LOG("%s", why);
+	EXPECT_EQ(0, memcmp(inner, out, sizeof(out)));
+}
+
+/* A sealed message is no link box, and a link box no sealed message,
+ * even with the version byte changed to the other's: the AD and the
+ * HKDF info differ too.
+ */
+TEST(kinds_never_cross)
+{
+	uint8_t box[SEAL_OVERHEAD + 9], out[9];
+	struct e2e_keypair k;
+	const char *why = NULL;
+
+	ASSERT_EQ(0, e2e_keypair_new(&k));
+	ASSERT_EQ(0, seal_wrap(k.pub, NULL, (const uint8_t *)"123456789", 9,
+			       box));
+	EXPECT_EQ(-EINVAL, seal_link_open(&k, box, sizeof(box), out, &why));
+	EXPECT_STREQ("version: not 2 (a link box)", why);
+	box[0] = SEAL_LINK_VERSION;
+	EXPECT_EQ(-EBADMSG, seal_link_open(&k, box, sizeof(box), out, &why));
+
+	ASSERT_EQ(0, seal_link_wrap(k.pub, NULL, (const uint8_t *)"123456789",
+				    9, box));
+	EXPECT_EQ(SEAL_LINK_VERSION, box[0]);
+	EXPECT_EQ(-EINVAL, seal_open(&k, box, sizeof(box), out, &why));
+	EXPECT_STREQ("version: not 1", why);
+	box[0] = SEAL_VERSION;
+	EXPECT_EQ(-EBADMSG, seal_open(&k, box, sizeof(box), out, &why));
 }
 
 TEST_HARNESS_MAIN
