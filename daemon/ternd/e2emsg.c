@@ -186,6 +186,98 @@ int e2emsg_sealed_parse(const uint8_t *buf, size_t len,
 	return 0;
 }
 
+/* --- link provisions ------------------------------------------------------ */
+
+int e2emsg_link_pack(const struct e2e_link_provision *p, uint8_t **out,
+		     size_t *len)
+{
+	Tern__LinkProvision m = TERN__LINK_PROVISION__INIT;
+	ProtobufCBinaryData devs[E2EMSG_LINK_DEVICES_MAX];
+	unsigned int i;
+
+	if (handle_why(p->handle) || !p->ndevices ||
+	    p->ndevices > E2EMSG_LINK_DEVICES_MAX)
+		return -EINVAL;
+	m.version = E2EMSG_VERSION;
+	m.handle = (char *)p->handle;
+	m.account_key = bytes(p->account_seed, sizeof(p->account_seed));
+	m.device = bytes(p->device, E2EMSG_DEVICE_ID_LEN);
+	m.approver = bytes(p->approver, E2EMSG_DEVICE_ID_LEN);
+	for (i = 0; i < p->ndevices; i++)
+		devs[i] = bytes(p->devices[i], E2EMSG_DEVICE_ID_LEN);
+	m.n_devices = p->ndevices;
+	m.devices = devs;
+	return pack(&m.base, out, len);
+}
+
+static const char *link_check(const Tern__LinkProvision *m)
+{
+	bool approver = false;
+	size_t i;
+
+	if (m->version != E2EMSG_VERSION)
+		return "version: not 1";
+	if (handle_why(m->handle))
+		return "handle: not a valid handle";
+	if (m->account_key.len != 32)
+		return "account_key: not 32 bytes";
+	if (m->device.len != E2EMSG_DEVICE_ID_LEN)
+		return "device: not 16 bytes";
+	if (m->approver.len != E2EMSG_DEVICE_ID_LEN)
+		return "approver: not 16 bytes";
+	if (!m->n_devices)
+		return "devices: none";
+	if (m->n_devices > E2EMSG_LINK_DEVICES_MAX)
+		return "devices: more than 16";
+	for (i = 0; i < m->n_devices; i++) {
+		if (m->devices[i].len != E2EMSG_DEVICE_ID_LEN)
+			return "devices: an id not 16 bytes";
+		if (!memcmp(m->devices[i].data, m->approver.data,
+			    E2EMSG_DEVICE_ID_LEN))
+			approver = true;
+	}
+	if (!approver)
+		return "devices: the approver is not among them";
+	return NULL;
+}
+
+int e2emsg_link_parse(const uint8_t *buf, size_t len,
+		      struct e2e_link_provision *p, const char **why)
+{
+	Tern__LinkProvision *m = tern__link_provision__unpack(NULL, len, buf);
+	const char *w;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (!m) {
+		*why = "not a link provision (protobuf)";
+		return -EBADMSG;
+	}
+	w = link_check(m);
+	/* A handle with a NUL in it: as e2emsg_sealed_parse(). */
+	if (!w && protobuf_c_message_get_packed_size(&m->base) != len)
+		w = "handle: has a NUL (or a field comes twice, or a varint is overlong)";
+	if (w) {
+		if (m->account_key.data)
+			e2e_wipe(m->account_key.data, m->account_key.len);
+		tern__link_provision__free_unpacked(m, NULL);
+		*why = w;
+		return -EBADMSG;
+	}
+	memcpy(p->handle, m->handle, strlen(m->handle) + 1);
+	memcpy(p->account_seed, m->account_key.data, 32);
+	memcpy(p->device, m->device.data, E2EMSG_DEVICE_ID_LEN);
+	memcpy(p->approver, m->approver.data, E2EMSG_DEVICE_ID_LEN);
+	p->ndevices = m->n_devices;
+	for (i = 0; i < m->n_devices; i++)
+		memcpy(p->devices[i], m->devices[i].data,
+		       E2EMSG_DEVICE_ID_LEN);
+	e2e_wipe(m->account_key.data, 32);
+	tern__link_provision__free_unpacked(m, NULL);
+	*why = NULL;
+	return 0;
+}
+
 /* --- sessions ------------------------------------------------------------- */
 
 int e2emsg_session_pack(const struct ratchet *r,

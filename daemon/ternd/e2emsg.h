@@ -75,6 +75,32 @@ int e2emsg_sealed_parse(const uint8_t *buf, size_t len,
 			struct e2e_sealed_content *c, void **keep,
 			const char **why);
 
+/* What a device being linked receives (e2e.proto, LinkProvision). */
+#define E2EMSG_LINK_DEVICES_MAX	16	/* the directory's per account */
+
+struct e2e_link_provision {
+	char handle[256];		/* a valid handle, NUL-terminated */
+	uint8_t account_seed[32];	/* the account key's Ed25519 seed */
+	uint8_t device[E2EMSG_DEVICE_ID_LEN];
+	uint8_t approver[E2EMSG_DEVICE_ID_LEN];
+	unsigned int ndevices;		/* 1 to E2EMSG_LINK_DEVICES_MAX */
+	uint8_t devices[E2EMSG_LINK_DEVICES_MAX][E2EMSG_DEVICE_ID_LEN];
+};
+
+/* Encode: a malloc()ed buffer in *@out, its length in *@len; -EINVAL for
+ * what the receiver would refuse.
+ */
+int e2emsg_link_pack(const struct e2e_link_provision *p, uint8_t **out,
+		     size_t *len);
+/*
+ * Decode into @p. -EBADMSG with *@why naming what was wrong: the
+ * version, the handle, a key or device id of the wrong size, no devices
+ * or more than E2EMSG_LINK_DEVICES_MAX, or the approver not among them.
+ * The caller wipes @p's seed when done.
+ */
+int e2emsg_link_parse(const uint8_t *buf, size_t len,
+		      struct e2e_link_provision *p, const char **why);
+
 /* A session and its associated data, for the store. */
 int e2emsg_session_pack(const struct ratchet *r,
 			const uint8_t ad[X3DH_AD_LEN],

@@ -496,4 +496,95 @@ TEST(session_refusals)
 	free(p);
 }
 
+/* Pack @m, parse it as a link provision: refused, naming @field. */
+static void link_refused(struct __test_metadata *_metadata,
+			 const Tern__LinkProvision *m, const char *field)
+{
+	size_t len = tern__link_provision__get_packed_size(m);
+	uint8_t *buf = malloc(len + 1);
+	struct e2e_link_provision p;
+	const char *why = NULL;
+
+	ASSERT_NE(NULL, buf);
+	tern__link_provision__pack(m, buf);
+	EXPECT_EQ(-EBADMSG, e2emsg_link_parse(buf, len, &p, &why));
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, field)) TH_LOG("%s: %s", field, why);
+	free(buf);
+}
+
+TEST(link_provision)
+{
+	static uint8_t seed[33], id[17], ids[17][16];
+	ProtobufCBinaryData devs[17];
+	Tern__LinkProvision m = TERN__LINK_PROVISION__INIT;
+	struct e2e_link_provision p = { .ndevices = 2 }, q;
+	const char *why = NULL;
+	unsigned int i;
+	uint8_t *buf;
+	size_t len;
+
+	snprintf(p.handle, sizeof(p.handle), "alice@example.org");
+	fill(p.account_seed, sizeof(p.account_seed), 1);
+	fill(p.device, sizeof(p.device), 2);
+	fill(p.approver, sizeof(p.approver), 3);
+	memcpy(p.devices[0], p.approver, 16);
+	memcpy(p.devices[1], p.device, 16);
+	ASSERT_EQ(0, e2emsg_link_pack(&p, &buf, &len));
+	ASSERT_EQ(0, e2emsg_link_parse(buf, len, &q, &why)) TH_LOG("%s", why);
+	EXPECT_EQ(0, memcmp(&p, &q, sizeof(p)));
+	free(buf);
+	/* What the receiver would refuse is not packed. */
+	p.ndevices = 0;
+	EXPECT_EQ(-EINVAL, e2emsg_link_pack(&p, &buf, &len));
+	p.ndevices = 2;
+	snprintf(p.handle, sizeof(p.handle), "alice");
+	EXPECT_EQ(-EINVAL, e2emsg_link_pack(&p, &buf, &len));
+
+	/* Each field refused by name. */
+	for (i = 0; i < 17; i++) {
+		fill(ids[i], 16, i);
+		devs[i].data = ids[i];
+		devs[i].len = 16;
+	}
+	m.version = 1;
+	m.handle = "alice@example.org";
+	m.account_key.data = seed;
+	m.account_key.len = 32;
+	m.device.data = id;
+	m.device.len = 16;
+	m.approver.data = ids[0];
+	m.approver.len = 16;
+	m.devices = devs;
+	m.n_devices = 2;
+	m.version = 2;
+	link_refused(_metadata, &m, "version");
+	m.version = 1;
+	m.handle = "alice@";
+	link_refused(_metadata, &m, "handle");
+	m.handle = "alice@example.org";
+	m.account_key.len = 33;
+	link_refused(_metadata, &m, "account_key");
+	m.account_key.len = 32;
+	m.device.len = 17;
+	link_refused(_metadata, &m, "device: not 16");
+	m.device.len = 16;
+	m.approver.len = 0;
+	link_refused(_metadata, &m, "approver");
+	m.approver.len = 16;
+	m.n_devices = 0;
+	link_refused(_metadata, &m, "devices: none");
+	m.n_devices = 17;
+	link_refused(_metadata, &m, "devices: more than 16");
+	m.n_devices = 2;
+	devs[1].len = 15;
+	link_refused(_metadata, &m, "devices: an id not 16");
+	devs[1].len = 16;
+	m.approver.data = id;
+	link_refused(_metadata, &m, "the approver is not among them");
+	EXPECT_EQ(-EBADMSG, e2emsg_link_parse((const uint8_t *)"\xff\xff", 2,
+					      &q, &why));
+	EXPECT_NE(NULL, strstr(why, "protobuf"));
+}
+
 TEST_HARNESS_MAIN

@@ -13,7 +13,10 @@
  *     takes a message in;
  *
  * and with bit 2 set, whatever the low bits, what a person sends
- * (daemon/ternd/content.c), the plaintext of a ratchet message.
+ * (daemon/ternd/content.c), the plaintext of a ratchet message; with bit
+ * 3 set (and not bit 2), by the lowest bit, 0 a link provision, 1 a link
+ * box opened with the fixed key as link key, then its provision (what a
+ * device being linked takes in).
  *
  * Oracles: never a crash, a leak or an undefined behaviour; every refusal
  * says why; an accepted envelope or sealed content encodes again to one
@@ -22,7 +25,8 @@
  * seal_open() fails only with -EINVAL (exactly when shorter than
  * SEAL_OVERHEAD or of another version) or -EBADMSG, and what it opens
  * seals again and opens to the same bytes; an accepted content encodes
- * again to one that decodes to the same fields.
+ * again to one that decodes to the same fields, and so does an accepted
+ * link provision.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -175,6 +179,47 @@ static void sealed(const uint8_t *buf, size_t len)
 	free(back);
 }
 
+static void provision(const uint8_t *buf, size_t len)
+{
+	struct e2e_link_provision p, q;
+	const char *why = NULL;
+	uint8_t *out;
+	size_t olen;
+
+	if (e2emsg_link_parse(buf, len, &p, &why)) {
+		if (!why || !*why)
+			abort();
+		return;
+	}
+	if (why || e2emsg_link_pack(&p, &out, &olen) ||
+	    e2emsg_link_parse(out, olen, &q, &why) ||
+	    memcmp(&p, &q, sizeof(p)))
+		abort();
+	free(out);
+}
+
+static void link_box(const uint8_t *buf, size_t len)
+{
+	const char *why = NULL;
+	uint8_t *inner;
+	int rc;
+
+	inner = malloc(len + 1);
+	if (!inner)
+		abort();
+	rc = seal_link_open(&ik, buf, len, inner, &why);
+	if (rc) {
+		bool format = len < SEAL_OVERHEAD ||
+			      buf[0] != SEAL_LINK_VERSION;
+
+		if (!why || !*why || rc != (format ? -EINVAL : -EBADMSG))
+			abort();
+	} else {
+		provision(inner, len - SEAL_OVERHEAD);
+	}
+	free(inner);
+}
+
 static void content(const uint8_t *data, size_t size)
 {
 	struct content c, d;
@@ -227,6 +272,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[0] & 4) {
 		content(data + 1, size - 1);
+		return 0;
+	}
+	if (data[0] & 8) {
+		if (data[0] & 1)
+			link_box(data + 1, size - 1);
+		else
+			provision(data + 1, size - 1);
 		return 0;
 	}
 	switch (data[0] & 3) {

@@ -6,7 +6,8 @@
  * and those sealed to e2emsg_fuzz's fixed identity key (and an empty one),
  * and what a person sends (a text, a copy for own devices, a reset
  * notice), each behind the selector byte e2emsg_fuzz reads first (0
- * envelope, 1 session, 2 sealed content, 3 sealed message, 4 content).
+ * envelope, 1 session, 2 sealed content, 3 sealed message, 4 content,
+ * 8 link provision, 9 link box).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,31 @@ static int put_sealed(const char *dir, const char *name,
 	      seal_wrap(ik->pub, NULL, buf, len, sealed) ||
 	      put(dir, sname, 3, sealed, SEAL_OVERHEAD + len);
 	free(sealed);
+	free(buf);
+	return err;
+}
+
+/* A link provision (selector 8), and it in a link box to @lk (9). */
+static int links(const char *dir, const struct e2e_keypair *lk)
+{
+	struct e2e_link_provision p = { .ndevices = 2 };
+	uint8_t *buf, *box;
+	size_t len;
+	int err;
+
+	snprintf(p.handle, sizeof(p.handle), "alice@example.org");
+	memset(p.account_seed, 0x42, sizeof(p.account_seed));
+	memset(p.device, 0x22, sizeof(p.device));
+	memset(p.approver, 0x11, sizeof(p.approver));
+	memset(p.devices[0], 0x11, sizeof(p.devices[0]));
+	memset(p.devices[1], 0x22, sizeof(p.devices[1]));
+	if (e2emsg_link_pack(&p, &buf, &len))
+		return 1;
+	box = malloc(SEAL_OVERHEAD + len);
+	err = put(dir, "link-provision", 8, buf, len) || !box ||
+	      seal_link_wrap(lk->pub, NULL, buf, len, box) ||
+	      put(dir, "link-box", 9, box, SEAL_OVERHEAD + len);
+	free(box);
 	free(buf);
 	return err;
 }
@@ -178,6 +204,7 @@ int main(int argc, char **argv)
 	       put(argv[1], "session-bob", 1, buf, len);
 	free(buf);
 	err |= contents(argv[1]);
+	err |= links(argv[1], &ik);
 	ratchet_free(&a);
 	ratchet_free(&b);
 	return err ? 1 : 0;
