@@ -35,6 +35,10 @@
  *        -> {"ok": true, "safety_number", "verified", "changed"}, once a
  *           fresh lookup of HANDLE is in hand (the answer may wait)
  *   {"op": "status"} -> {"ok": true, "handle", "sent", "received", ...}
+ *   {"op": "link-approve", "code": CODE}
+ *        -> {"ok": true, "device": ID}: the device that shows CODE (ternd
+ *           --link) is sent the account key and joins the account
+ *           (messaging.rst, "Linking a device")
  *
  * A request's "tag", if any, comes back in its answer. Failures are
  * {"ok": false, "error": CODE, "message": WHY}. A watcher that reads
@@ -807,6 +811,38 @@ static void op_status(struct api_client *cl, const json_t *req)
 	cl_put(cl, a);
 }
 
+static void op_link_approve(struct api_client *cl, const json_t *req)
+{
+	char err[256], hex[HEX_LEN(16)];
+	const char *code = get_str(req, "code");
+	uint8_t dev[16];
+	json_t *a;
+	int ret;
+
+	if (!code) {
+		error(cl, req, "bad-request", "code: missing or not a string");
+		return;
+	}
+	ret = devlink_approve(cl->td, code, dev, err, sizeof(err));
+	if (ret) {
+		error(cl, req, ret == -EINVAL ? "bad-request" :
+			       ret == -EAGAIN ? "unavailable" :
+			       ret == -ENOSPC ? "refused" : "internal",
+		      "%s", err);
+		return;
+	}
+	ret = td_flush_now(cl->td);
+	if (ret) {
+		error(cl, req, "internal", "store: %s",
+		      dstore_error(cl->td->ds));
+		return;
+	}
+	hex_encode(dev, sizeof(dev), hex);
+	a = answer(req);
+	json_object_set_new(a, "device", json_string(hex));
+	cl_put(cl, a);
+}
+
 static void request(struct api_client *cl, const char *line, size_t len)
 {
 	json_error_t je;
@@ -860,9 +896,11 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_ref(cl, req, CONTENT_EDIT);
 	else if (!strcmp(op, "unsend"))
 		op_ref(cl, req, CONTENT_UNSEND);
+	else if (!strcmp(op, "link-approve"))
+		op_link_approve(cl, req);
 	else
 		error(cl, req, "bad-request",
-		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, delete, restore, deleted, verify, status)");
+		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, delete, restore, deleted, verify, status, link-approve)");
 	json_decref(req);
 }
 

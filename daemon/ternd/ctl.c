@@ -445,6 +445,7 @@ static void do_status(struct ctl_client *c)
 					      TDIR_OFF);
 	s.dir_handle = td->conf.handle ? td->conf.handle : "";
 	s.dir_prekeys = -1;
+	s.link_code = (char *)(devlink_code(td) ? devlink_code(td) : "");
 	if (td->dir) {
 		s.dir_head = td->dir->head_size;
 		s.dir_prekeys = td->dir->prekeys_left;

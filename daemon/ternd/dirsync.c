@@ -403,8 +403,12 @@ static void check_run(struct dirw *w, struct dirw_job *base)
 	json_decref(a);
 }
 
-/* The owner's check: exactly this account key and this device. */
-static void monitor(struct ternd *td, const struct lookup_result *r)
+/*
+ * The owner's check: exactly this account key, this device, and the
+ * devices this one approved or was told of when it was linked
+ * (devlink.c). Returns whether every approved device is there yet.
+ */
+static bool monitor(struct ternd *td, const struct lookup_result *r)
 {
 	const struct entry_device *dev;
 	char id[2 * ENTRY_ID_LEN + 1], why[256];
@@ -416,17 +420,18 @@ static void monitor(struct ternd *td, const struct lookup_result *r)
 			 "%s is not registered any more (head %llu)",
 			 td->conf.handle, (unsigned long long)r->head.size);
 		tdir_alarm(td, "missing-device", why);
-		return;
+		return true;
 	}
 	if (memcmp(r->entry.account_key, td->apub, 32)) {
 		snprintf(why, sizeof(why),
 			 "%s has an account key this device does not hold (head %llu)",
 			 td->conf.handle, (unsigned long long)r->head.size);
 		tdir_alarm(td, "account-key", why);
-		return;
+		return true;
 	}
 	for (i = 0; i < r->entry.ndev; i++) {
-		if (!memcmp(r->entry.dev[i].id, td->device_id, ENTRY_ID_LEN))
+		if (!memcmp(r->entry.dev[i].id, td->device_id, ENTRY_ID_LEN) ||
+		    devlink_approved(td, r->entry.dev[i].id))
 			continue;
 		hex_encode(r->entry.dev[i].id, ENTRY_ID_LEN, id);
 		snprintf(why, sizeof(why),
@@ -434,7 +439,7 @@ static void monitor(struct ternd *td, const struct lookup_result *r)
 			 td->conf.handle, id,
 			 (unsigned long long)r->head.size);
 		tdir_alarm(td, "unexpected-device", why);
-		return;
+		return true;
 	}
 	dev = find_device(&r->entry, td->device_id);
 	if (!dev || prekeys_identity_pub(td, xpub) ||
@@ -445,6 +450,7 @@ static void monitor(struct ternd *td, const struct lookup_result *r)
 			 (unsigned long long)r->head.size);
 		tdir_alarm(td, "missing-device", why);
 	}
+	return devlink_all_shown(td, &r->entry);
 }
 
 static void check_free(struct check_job *j)
@@ -460,7 +466,7 @@ static void check_done(struct ternd *td, struct dirw_job *base,
 	struct td_dir *d = td->dir;
 	const struct entry_device *dev;
 	unsigned int want = td->conf.prekeys;
-	bool again = false;
+	bool again = false, shown = true;
 
 	d->busy = false;
 	if (cancelled)
@@ -479,7 +485,9 @@ static void check_done(struct ternd *td, struct dirw_job *base,
 		retry_later(d);
 		goto out;
 	}
-	monitor(td, &j->r);
+	shown = monitor(td, &j->r);
+	/* A fresh view of the own devices, for the send pump's fan-out. */
+	tdir_cache_put(d, j->handle, &j->r);
 	dev = j->r.present ? find_device(&j->r.entry, td->device_id) : NULL;
 	if (dev && memcmp(dev->push_token, td->token, ENTRY_TOKEN_LEN)) {
 		td_log(td, TD_INFO, "directory: the push token changed: publishing the new one");
@@ -500,7 +508,11 @@ static void check_done(struct ternd *td, struct dirw_job *base,
 		}
 	}
 next:
-	schedule(d, again ? 0 : td->conf.dir_check_ms);
+	/* A device approved a moment ago is looked for every few seconds. */
+	if (!again && !shown && ev_now_ms() < d->watch_until_ms)
+		schedule(d, TDIR_WATCH_MS);
+	else
+		schedule(d, again ? 0 : td->conf.dir_check_ms);
 out:
 	check_free(j);
 }
@@ -534,6 +546,17 @@ static void check_now(struct ternd *td)
 	memcpy(j->device_id, td->device_id, ENTRY_ID_LEN);
 	d->busy = true;
 	dirw_submit(d->w, &j->base);
+}
+
+void tdir_watch_link(struct ternd *td)
+{
+	struct td_dir *d = td->dir;
+
+	if (!d || d->state != TDIR_REGISTERED)
+		return;
+	d->watch_until_ms = ev_now_ms() + TDIR_WATCH_FOR_MS;
+	if (!d->busy)
+		schedule(d, TDIR_WATCH_MS);
 }
 
 /* --- the state machine ------------------------------------------------------ */

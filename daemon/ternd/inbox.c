@@ -87,6 +87,7 @@ void inbox_committed(struct ternd *td)
 		td->inbox_new = 0;
 		ctl_inbox_ready(td);
 		chat_kick(td);
+		devlink_kick(td);
 	}
 }
 

@@ -284,15 +284,19 @@ static void send_hello(struct ternd *td)
 	uint64_t ts = ev_wall_ms();
 	size_t n;
 
-	n = ident_hello_transcript(tr, td->exporter, ts, td->dpub, td->apub);
+	/* A device waiting to be linked is its own account (devlink.c). */
+	n = ident_hello_transcript(tr, td->exporter, ts, td->dpub,
+				   td->akey ? td->apub : NULL);
 	if (ident_sign(td->dkey, tr, n, sig)) {
 		td->t->close(td, "cannot sign the hello");
 		return;
 	}
 	h.version = WIRE_VERSION;
 	h.device_key = wire_bytes(td->dpub, WIRE_KEY_LEN);
-	h.account_key = wire_bytes(td->apub, WIRE_KEY_LEN);
-	h.device_cert = wire_bytes(td->dcert, WIRE_SIG_LEN);
+	if (td->akey) {
+		h.account_key = wire_bytes(td->apub, WIRE_KEY_LEN);
+		h.device_cert = wire_bytes(td->dcert, WIRE_SIG_LEN);
+	}
 	h.timestamp_ms = ts;
 	h.signature = wire_bytes(sig, WIRE_SIG_LEN);
 	/* The longest interval this session may grow to: the gateway
@@ -469,6 +473,7 @@ static void on_hello_ok(struct ternd *td, const Tern__HelloOk *ok)
 	hex_encode(td->token, WIRE_TOKEN_LEN, hex);
 	td_setting_set(td, "push-token", hex);
 	tdir_token(td);
+	devlink_token(td);
 	snprintf(num, sizeof(num), "%" PRIu32, ok->max_payload);
 	td_setting_set(td, "max-payload", num);
 	if (ok->heartbeat_hint_ms && !td->conf.heartbeat_ms) {

@@ -67,7 +67,7 @@ enum {
 	O_HEARTBEAT, O_ACK_TIMEOUT, O_RECONNECT_MAX, O_PUSH_PRIORITY, O_PUSH_MARK,
 	O_DIR_URL, O_DIR_CA, O_HEAD_KEY, O_VRF_KEY, O_HANDLE, O_INVITE,
 	O_EMAIL_CODE, O_MAX_HEAD_AGE, O_LOOKUP_CACHE, O_PREKEYS,
-	O_DIR_CHECK, O_API_SOCKET, O_READ_RECEIPTS,
+	O_DIR_CHECK, O_API_SOCKET, O_READ_RECEIPTS, O_LINK,
 };
 
 static const struct option opts[] = {
@@ -91,6 +91,7 @@ static const struct option opts[] = {
 	{ "handle", required_argument, NULL, O_HANDLE },
 	{ "invite", required_argument, NULL, O_INVITE },
 	{ "email-code", required_argument, NULL, O_EMAIL_CODE },
+	{ "link", no_argument, NULL, O_LINK },
 	{ "max-head-age", required_argument, NULL, O_MAX_HEAD_AGE },
 	{ "lookup-cache", required_argument, NULL, O_LOOKUP_CACHE },
 	{ "prekeys", required_argument, NULL, O_PREKEYS },
@@ -135,6 +136,9 @@ TERND_API_SOCKET_NAME "]\n"
 "      --handle HANDLE        this account's handle (required)\n"
 "      --invite CODE          proof for the first registration, or\n"
 "      --email-code CODE      the code the directory mailed\n"
+"      --link                 join the account of a device that approves\n"
+"                             this one's code (ternctl link), instead of\n"
+"                             making a new account\n"
 "      --max-head-age T       refuse older tree heads [10m]\n"
 "      --lookup-cache T       reuse a verified lookup for T [5m]\n"
 "      --prekeys N            one-time prekeys kept published [100]\n"
@@ -256,6 +260,12 @@ static int apply(struct td_conf *c, int id, const char *val)
 		return set_str(&c->invite, val);
 	case O_EMAIL_CODE:
 		return set_str(&c->email_code, val);
+	case O_LINK:
+		/* A flag on the command line, "link = yes" in the file. */
+		if (val && conf_bool(val, &b))
+			return -EINVAL;
+		c->link = !val || b;
+		return 0;
 	case O_MAX_HEAD_AGE:
 		return set_ms64(val, 1000, 30 * DAY_MS, &c->max_head_age_ms);
 	case O_LOOKUP_CACHE:
@@ -323,8 +333,8 @@ static int check_directory(struct td_conf *c)
 
 	if (!c->dir_url) {
 		if (c->handle || c->head_key || c->vrf_key || c->invite ||
-		    c->email_code || c->dir_ca) {
-			fprintf(stderr, "ternd: --handle, --head-key, --vrf-key, --invite, --email-code and --directory-ca need --directory URL\n");
+		    c->email_code || c->dir_ca || c->link) {
+			fprintf(stderr, "ternd: --handle, --head-key, --vrf-key, --invite, --email-code, --link and --directory-ca need --directory URL\n");
 			return 2;
 		}
 		return -1;
@@ -347,6 +357,10 @@ static int check_directory(struct td_conf *c)
 	}
 	if (c->invite && c->email_code) {
 		fprintf(stderr, "ternd: --invite and --email-code: one or the other\n");
+		return 2;
+	}
+	if (c->link && (c->invite || c->email_code)) {
+		fprintf(stderr, "ternd: --link joins an account that exists: no --invite or --email-code with it\n");
 		return 2;
 	}
 	if (!c->dir_ca && set_str(&c->dir_ca, c->ca)) {
@@ -488,17 +502,28 @@ static int load_keys(struct ternd *td)
 	td->dkey = ident_load_or_create(path, true, err, sizeof(err));
 	if (!td->dkey)
 		goto fail;
-	snprintf(path, sizeof(path), "%s/%s", td->conf.data,
-		 TERND_ACCOUNT_KEY);
-	td->akey = ident_load_or_create(path, true, err, sizeof(err));
-	if (!td->akey)
-		goto fail;
-	if (ident_pub(td->dkey, td->dpub) || ident_pub(td->akey, td->apub) ||
-	    ident_device_cert(td->akey, td->dpub, td->dcert)) {
-		snprintf(err, sizeof(err), "cannot use the Ed25519 keys");
+	if (ident_pub(td->dkey, td->dpub)) {
+		snprintf(err, sizeof(err), "cannot use the Ed25519 device key");
 		goto fail;
 	}
 	ident_device_id(td->dpub, td->device_id);
+	snprintf(path, sizeof(path), "%s/%s", td->conf.data,
+		 TERND_ACCOUNT_KEY);
+	/*
+	 * --link: the account key comes from the device that approves this
+	 * one (devlink.c); until then there is none. Once it is here, the
+	 * device starts as any other, --link or not.
+	 */
+	if (td->conf.link && access(path, F_OK) && errno == ENOENT)
+		return 0;
+	td->akey = ident_load_or_create(path, true, err, sizeof(err));
+	if (!td->akey)
+		goto fail;
+	if (ident_pub(td->akey, td->apub) ||
+	    ident_device_cert(td->akey, td->dpub, td->dcert)) {
+		snprintf(err, sizeof(err), "cannot use the Ed25519 account key");
+		goto fail;
+	}
 	return 0;
 fail:
 	fprintf(stderr, "ternd: %s\n", err);
@@ -673,6 +698,15 @@ int main(int argc, char **argv)
 		goto out_transport;
 	}
 	ev_timer_in(td.loop, &td.expire_timer, 60000);
+	if (!td.akey) {
+		/* Directory and messaging start once it is linked. */
+		if (devlink_start(&td)) {
+			ctl_close(&td);
+			goto out_transport;
+		}
+		link_start(&td);
+		goto run;
+	}
 	link_start(&td);
 	ret = tdir_start(&td, err, sizeof(err));
 	if (ret) {
@@ -693,10 +727,11 @@ int main(int argc, char **argv)
 		goto out_transport;
 	}
 
+run:
 	ret = evloop_run(td.loop);
 	if (ret)
 		td_log(&td, TD_ERR, "event loop: %s", strerror(-ret));
-	else
+	else if (!td.failed)
 		status = 0;
 
 	/* Shutdown: commit (and acknowledge) what is handled, then let go
@@ -704,6 +739,7 @@ int main(int argc, char **argv)
 	 * transport leaves it in tern.ko for the next ternd.
 	 */
 	td_flush_now(&td);
+	devlink_stop(&td);
 	chat_stop(&td);
 	tdir_stop(&td);
 	link_stop(&td);

@@ -40,6 +40,8 @@ struct resolve_job;
 #define TDIR_CACHE_MS		(5 * 60000)
 #define TDIR_CACHE_MAX		128	/* handles */
 #define TDIR_MAX_AGE_MS		(10 * 60000)
+#define TDIR_WATCH_MS		2000	/* for a device just approved */
+#define TDIR_WATCH_FOR_MS	(2 * 60000)
 #define TDIR_SPK_LIFE_MS	(7 * 24 * 3600000ULL)
 #define TDIR_RETRY_BASE_MS	1000
 #define TDIR_RETRY_CAP_MS	(5 * 60000)
@@ -78,6 +80,7 @@ struct td_dir {
 	char alarm[560];		/* "what: why" */
 	char error[512];		/* the last failure */
 	char enrolled[128];		/* the settings' dir.enrolled */
+	uint64_t watch_until_ms;	/* look for approved devices often */
 	struct resolve_job *lookups;	/* with the worker */
 	struct tdir_cached *cache[TDIR_CACHE_MAX];
 };
@@ -164,6 +167,10 @@ void tdir_stop(struct ternd *td);
 /* The gateway gave a push token (hello-ok). */
 void tdir_token(struct ternd *td);
 const char *tdir_state_name(enum tdir_state s);
+/* A device was approved: look for it in the own entry every few seconds
+ * for a while, not only every --directory-check.
+ */
+void tdir_watch_link(struct ternd *td);
 /* Raise an alarm (logged at error level, shown by status). */
 void tdir_alarm(struct ternd *td, const char *what, const char *why);
 /* Persist a newer head when the worker saw one. */

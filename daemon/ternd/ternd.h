@@ -91,6 +91,7 @@ struct td_conf {
 	uint64_t max_head_age_ms, lookup_cache_ms, dir_check_ms;
 	uint32_t prekeys;
 	bool no_read_receipts;		/* --read-receipts no */
+	bool link;			/* --link: join an existing account */
 };
 
 struct ternd;
@@ -185,6 +186,9 @@ struct ternd {
 
 	struct td_dir *dir;		/* NULL: no directory */
 	struct td_chat *chat;		/* messaging; NULL without dir */
+	struct td_linking *linking;	/* waiting to be linked (devlink.c) */
+	struct ev_after linking_after;	/* runs its pump */
+	bool failed;			/* exit non-zero once the loop ends */
 	struct ev_after chat_after;	/* runs its pumps */
 
 	int sig_fd;
@@ -249,6 +253,27 @@ void inbox_committed(struct ternd *td);
 void inbox_lost(struct ternd *td);
 void inbox_expire(struct ev_timer *t);
 int inbox_unread(struct ternd *td);
+
+/* devlink.c: linking a device to an account (messaging.rst). */
+struct entry;
+/* ternd --link without an account key: wait for a device's approval. */
+int devlink_start(struct ternd *td);
+void devlink_stop(struct ternd *td);
+/* Hello-ok while waiting: the code can be shown now. */
+void devlink_token(struct ternd *td);
+/* The inbox has new messages: one may be the approval. */
+void devlink_kick(struct ternd *td);
+/* The code to approve this device with, or NULL (not waiting). */
+const char *devlink_code(struct ternd *td);
+/* Approve the device of @code: 0 with its id in @device, or a negative
+ * errno and @err saying why.
+ */
+int devlink_approve(struct ternd *td, const char *code, uint8_t *device,
+		    char *err, size_t errlen);
+/* Is @id (16 bytes) an approved device of the account? */
+bool devlink_approved(struct ternd *td, const uint8_t *id);
+/* Does @e show every approved device? */
+bool devlink_all_shown(struct ternd *td, const struct entry *e);
 
 /* outbox.c */
 int outbox_add(struct ternd *td, const uint8_t token[WIRE_TOKEN_LEN],

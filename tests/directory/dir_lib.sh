@@ -46,7 +46,12 @@ dir_cleanup() {
 	[ -z "$DPID" ] || kill "$DPID" 2>/dev/null
 	ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	rm -rf "$WORK"
+	# TERN_TEST_KEEP=1: the logs and data stay, for a person to read.
+	if [ -n "${TERN_TEST_KEEP:-}" ]; then
+		echo "# kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
 }
 
 dir_setup() {

@@ -613,6 +613,10 @@ static void status_json(const Tern__CtlStatusReply *s)
 		json_kv_str(&j, "directory-error", s->dir_error);
 	else
 		json_kv_null(&j, "directory-error");
+	if (s->link_code[0])
+		json_kv_str(&j, "link-code", s->link_code);
+	else
+		json_kv_null(&j, "link-code");
 	json_obj_end(&j);
 }
 
@@ -648,6 +652,8 @@ static void status_text(const Tern__CtlStatusReply *s)
 		printf("prekeys:        %" PRId32 "\n", s->dir_prekeys);
 	if (s->dir_error[0])
 		printf("directory error: %s\n", s->dir_error);
+	if (s->link_code[0])
+		printf("link code:      %s\n", s->link_code);
 	if (s->dir_alarm[0])
 		printf("ALARM:          %s\n", s->dir_alarm);
 }

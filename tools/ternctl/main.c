@@ -36,6 +36,7 @@ static const struct ternctl_group *const groups[] = {
 	&ternctl_restore_group,
 	&ternctl_deleted_group,
 	&ternctl_verify_group,
+	&ternctl_link_group,
 	&ternctl_prio_group,
 	&ternctl_dir_group,
 };

@@ -71,6 +71,7 @@ extern const struct ternctl_group ternctl_delete_group;
 extern const struct ternctl_group ternctl_restore_group;
 extern const struct ternctl_group ternctl_deleted_group;
 extern const struct ternctl_group ternctl_verify_group;
+extern const struct ternctl_group ternctl_link_group;
 
 /* util.c */
 void ternctl_print_help(FILE *f, const char *prog,

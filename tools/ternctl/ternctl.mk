@@ -20,6 +20,7 @@ TERNCTL_LIB_SRCS := \
 	tools/ternctl/conn.c \
 	tools/ternctl/conninfo.c \
 	tools/ternctl/device.c \
+	tools/ternctl/devlink.c \
 	tools/ternctl/dir.c \
 	tools/ternctl/dir_account.c \
 	tools/ternctl/events.c \

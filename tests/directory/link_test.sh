@@ -1,0 +1,189 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Linking a device to an account (Documentation/messaging.rst, "Linking a
+# device"), through the real gateway and directory. alice has a device;
+# her second one starts with ternd --link and shows a code ('ternctl link
+# code'), with no directory state and no account key of its own. Bad
+# codes are refused by name; bob approving her code sends a provision
+# her new device refuses (another account), still waiting. Her first
+# device approves it: the new device takes the account key, says hello
+# as the account's (the gateway keeps its token), registers itself, and
+# the directory shows both devices, with no alarm on either (each
+# monitor expects the other). bob's message reaches both of alice's
+# devices; the new device's message reaches bob and, as a copy, her
+# first device; the first device's message reaches the second. Started
+# again with --link, the linked device is simply a device of the
+# account ('link code' says it is linked). No log holds a text or the
+# account key; every daemon exits 0 on SIGTERM with no sanitizer report.
+#
+# The directory (port 8443), tern-gatewayd (port 5222, the user
+# transport) and the ternds share one network namespace of its own
+# (198.18.15.6). Skips, saying why, without root, namespaces, curl or
+# openssl.
+set -u
+
+. "$(dirname "$0")/dir_lib.sh"
+. "$(dirname "$0")/ternd_lib.sh"
+. "$(dirname "$0")/chat_lib.sh"
+GATEWAYD=$build/san/bin/tern-gatewayd
+TERND=$build/san/bin/ternd
+dir_setup link 198.18.15.6
+ktap_set_plan 19
+for t in "$GATEWAYD" "$TERND"; do
+	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
+done
+export PYTHONIOENCODING=utf-8
+chat_env 2
+A=alice@example.org
+B=bob@example.org
+
+td_start alice "${DOPTS[@]}" --handle "$A" --invite "${INV[0]}"
+td_start bob "${DOPTS[@]}" --handle "$B" --invite "${INV[1]}"
+wait_st alice directory '^registered$' 20
+wait_st bob directory '^registered$' 20
+A1=$(st alice 'device id')
+
+# tl NAME SUBCOMMAND ARGS...: ternctl link SUBCOMMAND on ternd NAME.
+tl() {
+	local name=$1 sub=$2
+
+	shift 2
+	timeout 30 "$TERNCTL" link "$sub" -S "$WORK/$name/ternd.sock" "$@"
+}
+
+# --- the new device waits, showing its code ---
+
+td_start alice2 "${DOPTS[@]}" --handle "$A" --link
+wait_st alice2 state '^ready$' 20
+CODE=$(tl alice2 code -t 20 2>&1)
+A2=$(st alice2 'device id')
+check "alice's new device shows a code; no directory, no account key yet" \
+	"^tern-link:[A-Za-z0-9+/=]{88} off [0-9a-f]{32} absent\$" \
+	"$CODE $(st alice2 directory) $A2 $([ -e "$WORK/alice2/account.key" ] &&
+		echo present || echo absent)"
+check_eq "its status shows the same code" "$CODE" "$(st alice2 'link code')"
+
+# --- bad codes, and a code approved by another account ---
+
+out=$(tl alice approve "tern-link:AAAA" 2>&1)
+rc=$?
+check "approve: a code of the wrong length is refused, by name" \
+	"^1 .*not a link code: the wrong length" "$rc $out"
+out=$(tl alice approve "nonsense" 2>&1)
+check "approve: something that is no code is refused, by name" \
+	"not a link code: it starts with tern-link:" "$out"
+check_eq "the API: link-approve without a code is a bad request" \
+	'false|bad-request|code: missing or not a string' \
+	"$(api alice '{"op":"link-approve"}' | js ok error message)"
+out=$("$TERNCTL" link 2>&1)
+check "ternctl link without a command: usage, naming code and approve" \
+	"code.*approve" "$out"
+
+tl bob approve "$CODE" >/dev/null 2>&1
+for _ in $(seq 100); do
+	grep -q "refused a provision from another account" \
+		"$WORK/alice2.log" && break
+	sleep 0.1
+done
+check_eq "bob's approval of alice's code: refused by her device, still waiting" \
+	"1 off $CODE" \
+	"$(grep -c "refused a provision from another account" \
+		"$WORK/alice2.log") $(st alice2 directory) $(st alice2 'link code')"
+
+# --- alice's first device approves ---
+
+out=$(tl alice approve "$CODE" 2>&1)
+check "alice approves her new device" "^approved device $A2: " "$out"
+wait_st alice2 directory '^registered$' 30
+check "the new device: linked, registered, the code gone, the account key kept (0600)" \
+	"^registered  $A 600\$" \
+	"$(st alice2 directory) $(st alice2 'link code') $(st alice2 handle) $(
+	stat -c %a "$WORK/alice2/account.key" 2>&1)"
+# Both devices in the directory's entry, as bob sees it.
+for _ in $(seq 50); do
+	devs=$(tc bob resolve --fresh "$A" 2>&1 | awk '/push-token/ { print $1 }' |
+		sort | tr '\n' ' ')
+	[ "$devs" = "$(printf '%s\n' "$A1" "$A2" | sort | tr '\n' ' ')" ] &&
+		break
+	sleep 0.2
+done
+check_eq "the directory shows both of alice's devices" \
+	"$(printf '%s\n' "$A1" "$A2" | sort | tr '\n' ' ')" "$devs"
+# Both monitors look again (--directory-check 2s): neither alarms.
+sleep 5
+check_eq "no alarm on either of alice's devices" "||" \
+	"$(st alice ALARM)|$(st alice2 ALARM)|$(grep -h ALARM \
+		"$WORK/alice.log" "$WORK/alice2.log" | head -3)"
+
+# --- messages reach every device ---
+
+TEXTS=("to both of alice's devices ✓" "from alice's new device"
+       "from alice's first device")
+sleep 2	# bob's cached entry of alice (--lookup-cache 2s) is stale now
+sendj bob "$A" "${TEXTS[0]}"
+IDB=$ID
+wait_state bob "$A" "$IDB" sent 20
+wait_state alice "$B" "$IDB" received 20
+wait_state alice2 "$B" "$IDB" received 20
+check_eq "bob's message reached both of alice's devices" \
+	"in|${TEXTS[0]}|received / in|${TEXTS[0]}|received" \
+	"$(hist alice "$B" dir text state) / $(hist alice2 "$B" dir text state)"
+
+sendj alice2 "$B" "${TEXTS[1]}"
+ID2=$ID
+wait_state alice2 "$B" "$ID2" sent 20
+wait_state bob "$A" "$ID2" received 20
+for _ in $(seq 100); do
+	hist alice "$B" id | grep -qx "$ID2" && break
+	sleep 0.1
+done
+check_eq "the new device's message reached bob, and her first device as hers" \
+	"in|${TEXTS[1]}|$A2 / out|${TEXTS[1]}" \
+	"$(hist bob "$A" dir text device | grep -F "${TEXTS[1]}") / $(
+	hist alice "$B" dir text | grep -F "${TEXTS[1]}")"
+
+sendj alice "$B" "${TEXTS[2]}"
+ID3=$ID
+for _ in $(seq 150); do
+	hist alice2 "$B" id | grep -qx "$ID3" && break
+	sleep 0.1
+done
+check_eq "the first device's message reached the new one as hers" \
+	"out|${TEXTS[2]}" "$(hist alice2 "$B" dir text | grep -F "${TEXTS[2]}")"
+
+# --- started again, the linked device is a device of the account ---
+
+td_stop alice2
+td_start alice2 "${DOPTS[@]}" --handle "$A" --link
+wait_st alice2 directory '^registered$' 20
+out=$(tl alice2 code -t 5 2>&1)
+check "restarted with --link: registered as it was, no code ('linked already')" \
+	"^registered $A2 .*linked already" \
+	"$(st alice2 directory) $(st alice2 'device id') $out"
+
+# --- logs and exits ---
+
+td_stop alice2
+td_stop alice
+td_stop bob
+kill -TERM "$GWPID"
+wait "$GWPID"
+GWRC=$?
+dird_stop
+printf '%s\n' "${TEXTS[@]}" >"$WORK/texts"
+check_eq "no log holds a text, a private key or a peer's handle" "" \
+	"$({ cat "$WORK"/alice.log "$WORK"/alice2.log "$WORK"/bob.log \
+		"$WORK"/gw.log | grep -F -f "$WORK/texts" -e "PRIVATE KEY"
+	   grep -hF "$B" "$WORK"/alice.log "$WORK"/alice2.log
+	   grep -hF "$A" "$WORK"/bob.log "$WORK"/gw.log; } | head -3)"
+check "no sanitizer report in any log" '^0$' \
+	"$(cat "$WORK"/alice.log "$WORK"/alice2.log "$WORK"/bob.log \
+		"$WORK"/gw.log "$WORK"/dird.log |
+		grep -Ec "Sanitizer|runtime error")"
+check "every ternd and the gateway exit 0 on SIGTERM" \
+	'^ alice2=0 alice2=0 alice=0 bob=0 0$' "$TSTOPS $GWRC"
+check "the directory exits 0 on SIGTERM, no sanitizer report or error" \
+	'^0 0$' "$STOP"
+
+ktap_finished
