@@ -16,8 +16,12 @@
 # arrive in order, once each. Bob offline: alice's messages reach sent,
 # and reach bob when he is back; both ways work after. Over the kernel
 # transport a restarted ternd adopts its connection from tern.ko and
-# messaging goes on. Every daemon exits 0 on SIGTERM with no sanitizer
-# report, and ternd's logs hold no text and no peer's handle.
+# messaging goes on. Then each links a second device (ternd --link,
+# ternctl link code and approve), which registers over the same
+# transport with no alarm on any device, and a message from one person
+# reaches both devices of the other and the sender's second device.
+# Every daemon exits 0 on SIGTERM with no sanitizer report, and ternd's
+# logs hold no text and no peer's handle.
 #
 # Only what the VM has: bash, busybox, ip and the suite's binaries (the
 # JSON of ternctl -j is read with grep and sed). Waits are bounded by
@@ -35,7 +39,7 @@ DIR_PORT=8443
 URL=https://$GW_IP:$DIR_PORT
 A=alice@example.org
 B=bob@example.org
-declare -A HANDLE=([alice]=$A [bob]=$B)
+declare -A HANDLE=([alice]=$A [bob]=$B [alice2]=$A [bob2]=$B)
 if [ "${TERN_VM_DEBUG:-0}" = 1 ]; then
 	T=${MSG_WAIT:-150}
 elif [ "$E2E_TRANSPORT" = kernel ]; then
@@ -49,7 +53,7 @@ if [ "$(id -u)" != 0 ]; then
 	ktap_set_plan 0
 	ktap_exit_fail_msg "needs root for network namespaces"
 fi
-ktap_set_plan 15
+ktap_set_plan 18
 
 # check_eq NAME EXPECTED ACTUAL: a check of equal strings (texts hold
 # characters a regex would take).
@@ -372,8 +376,60 @@ else
 	ktap_test_skip "and messages go both ways after it (user transport here)"
 fi
 
-# --- 7. exits, sanitizers, logs ---
+# --- 7. a second device each, linked ---
 
+# link OLD NEW: NEW's ternd starts with --link; OLD approves its code.
+link() {
+	local code
+
+	td_start "$2" --link
+	wait_st "$2" state '^ready'
+	code=$(timeout $((T * 2)) "$TERNCTL" link code \
+		-S "$WORK/$2/ternd.sock" -t "$T" 2>>"$WORK/ternctl.log")
+	timeout $((T * 2)) "$TERNCTL" link approve -S "$WORK/$1/ternd.sock" \
+		"$code" >/dev/null 2>>"$WORK/ternctl.log"
+	wait_st "$2" directory '^registered$'
+	wait_st "$2" state '^ready'
+}
+link alice alice2
+link bob bob2
+check "alice's and bob's second devices: linked, registered, connected over the $E2E_TRANSPORT transport, no alarm on any device" \
+	"^registered registered $E2E_TRANSPORT $E2E_TRANSPORT ready ready ////\$" \
+	"$(st alice2 directory) $(st bob2 directory) $(st alice2 transport) $(
+	st bob2 transport) $(st alice2 state) $(st bob2 state) $(for n in alice \
+	alice2 bob bob2; do printf '%s/' "$(st $n ALARM)"; done)"
+
+# wait_has NAME PEER ID: until NAME's history with PEER holds ID; then
+# its "dir|state|text".
+wait_has() {
+	local end=$((SECONDS + T))
+
+	while [ $SECONDS -lt $end ]; do
+		hist "$1" "$2" | grep -F "\"id\":\"$3\"" | grep -q . && break
+		sleep 0.2
+	done
+	hist "$1" "$2" | grep -F "\"id\":\"$3\"" | cols dir state text
+}
+# The senders' cached entries (--lookup-cache 2s) are stale by now.
+sleep 3
+T7="to both of bob's devices $$"
+T8="from bob's second device $$"
+TEXTS+=("$T7" "$T8")
+ID=$(ctl alice send "$B" "$T7")
+check_eq "alice -> bob: both of bob's devices get it, and alice's second as hers" \
+	"in|received|$T7 / in|received|$T7 / out|sent|$T7" \
+	"$(wait_has bob "$A" "$ID") / $(wait_has bob2 "$A" "$ID") / $(
+	wait_state alice "$B" "$ID" sent; wait_has alice2 "$B" "$ID")"
+ID=$(ctl bob2 send "$A" "$T8")
+check_eq "bob's second device -> alice: both of hers get it, and bob's first as his" \
+	"in|received|$T8 / in|received|$T8 / out|sent|$T8" \
+	"$(wait_has alice "$B" "$ID") / $(wait_has alice2 "$B" "$ID") / $(
+	wait_state bob2 "$A" "$ID" sent; wait_has bob "$A" "$ID")"
+
+# --- 8. exits, sanitizers, logs ---
+
+td_stop alice2
+td_stop bob2
 td_stop alice
 td_stop bob
 gw_stop TERM
@@ -382,14 +438,15 @@ kill -TERM "$DIRD_PID"
 wait "$DIRD_PID"
 DIRC=$?
 if [ "$E2E_TRANSPORT" = kernel ]; then
-	stops=" bob=0 alice=0 alice=0 bob=0"
+	stops=" bob=0 alice=0 alice2=0 bob2=0 alice=0 bob=0"
 else
-	stops=" bob=0 alice=0 bob=0"
+	stops=" bob=0 alice2=0 bob2=0 alice=0 bob=0"
 fi
 check_eq "every ternd, the gateway and the directory exit 0 on SIGTERM" \
 	"$stops / 0 0" "$TSTOPS / $GWRC $DIRC"
 san_clean "ternd, the gateway, the directory and ternctl" "$WORK/alice.log" \
-	"$WORK/bob.log" "$WORK/gw.log" "$WORK/dird.log" "$WORK/ternctl.log"
+	"$WORK/bob.log" "$WORK/alice2.log" "$WORK/bob2.log" "$WORK/gw.log" \
+	"$WORK/dird.log" "$WORK/ternctl.log"
 printf '%s\n' "${TEXTS[@]}" >"$WORK/texts"
 # leaks LOG WORD...: the lines of LOG that hold a text sent or a WORD.
 leaks() {
@@ -401,5 +458,6 @@ leaks() {
 		head -n 5
 }
 check_eq "ternd's logs hold no text and no peer's handle" "" \
-	"$(leaks "$WORK/alice.log" "$B")$(leaks "$WORK/bob.log" "$A")"
+	"$(leaks "$WORK/alice.log" "$B")$(leaks "$WORK/bob.log" "$A")$(
+	leaks "$WORK/alice2.log" "$B")$(leaks "$WORK/bob2.log" "$A")"
 ktap_finished
