@@ -250,6 +250,20 @@ static int store(struct ternd *td, const struct content *ct,
 			return ret;
 		}
 	}
+	/*
+	 * Another device of this account wrote to someone: a contact here
+	 * too, as there (read receipts go to contacts only).
+	 */
+	if (!strcmp(handle, self) && ct->kind == CONTENT_TEXT &&
+	    ct->sync_to[0] && strcmp(ct->sync_to, self)) {
+		ret = dstore_contact_set(td->ds, ct->sync_to,
+					 DCONTACT_ACCEPTED, ev_wall_ms());
+		if (ret) {
+			td_log(td, TD_ERR, "store: %s", dstore_error(td->ds));
+			td_batch_fail(td, ret);
+			return ret;
+		}
+	}
 	if (ct->kind == CONTENT_RESET)
 		return ct->sync_to[0] ? consume(td) :
 					reset_notice(td, ct, handle, dev);

@@ -12,7 +12,8 @@
 # the directory shows both devices, with no alarm on either (each
 # monitor expects the other). bob's message reaches both of alice's
 # devices; the new device's message reaches bob and, as a copy, her
-# first device; the first device's message reaches the second. Started
+# first device, where bob, who wrote first, becomes a contact as on the
+# device that answered; the first device's message reaches the second. Started
 # again with --link, the linked device is simply a device of the
 # account ('link code' says it is linked). No log holds a text or the
 # account key; every daemon exits 0 on SIGTERM with no sanitizer report.
@@ -29,7 +30,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup link 198.18.15.6
-ktap_set_plan 19
+ktap_set_plan 20
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -142,6 +143,13 @@ check_eq "the new device's message reached bob, and her first device as hers" \
 	"in|${TEXTS[1]}|$A2 / out|${TEXTS[1]}" \
 	"$(hist bob "$A" dir text device | grep -F "${TEXTS[1]}") / $(
 	hist alice "$B" dir text | grep -F "${TEXTS[1]}")"
+
+# bob wrote first: a request on both of alice's devices; her new
+# device answered, which makes bob her contact on the first one too.
+check_eq "answered from one device, bob is alice's contact on the other too" \
+	"contact|contact" \
+	"$(tc alice conversations -j 2>&1 | js state)|$(tc alice2 conversations \
+		-j 2>&1 | js state)"
 
 sendj alice "$B" "${TEXTS[2]}"
 ID3=$ID

@@ -3,10 +3,13 @@
 #
 # make demo's conversation (tools/demo/messaging.sh), run here over the
 # user transport with the suite's sanitizer builds and certificates, so
-# that the main job does not rot: it must end "tern demo: done", and each
-# person's screen must show what the demo says happens (the request, the
-# typing, the reply, the receipts, the reaction, the edit, the unsend,
-# the safety number), with no sanitizer report. make demo itself runs it
+# that the main job does not rot: it must end "tern demo: done", each
+# person must link a laptop to their phone (a code shown, approved, two
+# devices in the directory, no alarm), and the four screens must show
+# what the demo says happens (the request, the typing, the reply from
+# bob's laptop on both of alice's devices and as sent on his phone, the
+# receipts, the reaction, the edit, the unsend, the safety number), with
+# no sanitizer report. make demo itself runs it
 # in the VM over tern.ko.
 set -u
 
@@ -23,9 +26,18 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 out=$(DEMO_TRANSPORT=user timeout 300 "$DEMO" "$DIR/bin" "$DIR/pki" 2>&1)
 rc=$?
 want=(
+	"^alice's laptop shows: tern-link:[A-Za-z0-9+/=]{88}$"
+	"^bob's phone: approved device [0-9a-f]{32}: "
+	"^alice: 2 devices in the directory, no alarm: 0 0$"
+	"^bob: 2 devices in the directory, no alarm: 0 0$"
+	"\[alice-laptop's screen\] .* -> bob@example.org: Hi Bob! Lunch at noon\? .*\[sent\]"
+	"\[bob-laptop's screen\] .* <- alice@example.org: Hi Bob! Lunch at noon\? "
+	"\[alice-laptop's screen\] .* <- bob@example.org: \(re [0-9a-f]{8}\) Sure, see you there!"
+	"\[bob's screen\] .* -> alice@example.org: \(re [0-9a-f]{8}\) Sure, see you there!  \[sent\]"
 	"\[alice's screen\] .* -> bob@example.org: Hi Bob! Lunch at noon\? .*\[delivered\]"
 	"alice@example.org  \[request\]  1 unread"
 	"\[alice's screen\] bob@example.org is typing\.\.\."
+	"\[alice-laptop's screen\] bob@example.org is typing\.\.\."
 	"\[alice's screen\] .* <- bob@example.org: \(re [0-9a-f]{8}\) Sure, see you there!"
 	"\[alice's screen\] .* -> bob@example.org: Hi Bob! .*\[read\]"
 	"\[bob's screen\] .* Sure, see you there! 👍 alice@example.org"
@@ -41,11 +53,11 @@ for re in "${want[@]}"; do
 $re"
 done
 if [ "$rc" = 0 ] && [ -z "$missing" ]; then
-	ktap_test_pass "the demo's conversation: every kind of message, on both screens"
+	ktap_test_pass "the demo: a laptop linked to each phone, every kind of message, on all four screens"
 else
 	printf '%s\n' "$out" | sed 's/^/# /'
 	echo "# exit $rc; missing:$missing" | sed '2,$s/^/#   /'
-	ktap_test_fail "the demo's conversation: every kind of message, on both screens"
+	ktap_test_fail "the demo: a laptop linked to each phone, every kind of message, on all four screens"
 fi
 if printf '%s\n' "$out" | grep -Eq 'Sanitizer|runtime error'; then
 	ktap_test_fail "no sanitizer report"

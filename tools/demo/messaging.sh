@@ -4,9 +4,10 @@
 # The messaging part of make demo (tools/demo/run runs it in the VM, over
 # tern.ko; DEMO_TRANSPORT=user runs it anywhere over the user transport):
 # tern-gatewayd and tern-directoryd in one network namespace, alice's and
-# bob's ternd in another (198.18.0.0/24 on a veth pair, nothing else),
-# and a conversation with every kind of message, each person's
-# 'ternctl watch' printed as it happens.
+# bob's ternds in another (198.18.0.0/24 on a veth pair, nothing else):
+# each starts a phone, links a laptop to it (ternd --link, ternctl link),
+# and they hold a conversation with every kind of message, each of the
+# four devices' 'ternctl watch' printed as it happens.
 #
 # usage: messaging.sh BIN_DIR PKI_DIR
 #   BIN_DIR  tern-gatewayd, tern-directoryd, ternd, ternctl
@@ -102,18 +103,31 @@ until_ok 30 grep -q "tern-gatewayd: ready" "$W/gw.log"
 until_ok 30 grep -q "ready:" "$W/dir.log"
 head -1 "$W/gw.log"
 
-say "alice and bob start their devices; each registers its handle"
-i=1
-for who in alice bob; do
+# td NAME [ternd options]: NAME's ternd (alice, alice-laptop, ...).
+td() {
+	local name=$1
+
+	shift
 	ip netns exec "$NS_DEV" "$BIN/ternd" --gateway "$GW:5222" \
-		--ca "$PKI/ca.crt" --gateway-name gw.test --data "$W/$who" \
+		--ca "$PKI/ca.crt" --gateway-name gw.test --data "$W/$name" \
 		--transport "$TRANSPORT" --directory "https://$GW:8443" \
 		--directory-ca "$PKI/ca.crt" \
 		--head-key "$(sed -n 's/^head-key = //p' "$W/keys")" \
 		--vrf-key "$(sed -n 's/^vrf-key = //p' "$W/keys")" \
-		--handle "$who@example.org" \
-		--invite "$(sed -n "${i}p" "$W/invites")" >"$W/$who.log" 2>&1 &
+		"$@" >"$W/$name.log" 2>&1 &
 	PIDS+=($!)
+}
+
+# devices NAME N: NAME's ternd shows N devices for its own handle.
+devices() {
+	[ "$(ctl "$1" resolve "$2" | grep -c push-token)" = "$3" ]
+}
+
+say "alice and bob start their phones; each registers its handle"
+i=1
+for who in alice bob; do
+	td "$who" --handle "$who@example.org" \
+		--invite "$(sed -n "${i}p" "$W/invites")"
 	i=$((i + 1))
 done
 until_ok 60 registered alice
@@ -123,8 +137,25 @@ for who in alice bob; do
 		ctl "$who" status | sed -n 's/^device id: *//p')"
 done
 
-# Each person's screen: their watch, printed as it happens.
+say "each links a laptop: it shows a code, the phone approves it"
 for who in alice bob; do
+	td "$who-laptop" --handle "$who@example.org" --link
+	until_ok 60 "$BIN/ternctl" link code -S "$W/$who-laptop/ternd.sock" -t 1
+	code=$("$BIN/ternctl" link code -S "$W/$who-laptop/ternd.sock")
+	echo "$who's laptop shows: $code"
+	"$BIN/ternctl" link approve -S "$W/$who/ternd.sock" "$code" |
+		sed "s/^/$who's phone: /"
+done
+for who in alice bob; do
+	until_ok 60 registered "$who-laptop"
+	until_ok 60 devices "$who" "$who@example.org" 2
+	echo "$who: 2 devices in the directory, no alarm: $(
+		ctl "$who" status | grep -c '^ALARM') $(
+		ctl "$who-laptop" status | grep -c '^ALARM')"
+done
+
+# Each device's screen: its watch, printed as it happens.
+for who in alice alice-laptop bob bob-laptop; do
 	ctl "$who" watch 2>/dev/null | while IFS= read -r line; do
 		printf '  [%s'"'"'s screen] %s\n' "$who" "$line"
 	done &
@@ -136,12 +167,12 @@ say "alice writes to bob (a stranger to him: a message request)"
 ID1=$(ctl alice send "$B" "Hi Bob! Lunch at noon? 🍜")
 pause 2
 ctl bob conversations
-say "bob is typing..., then answers her message"
-ctl bob typing "$A" >/dev/null
+say "bob is typing on his laptop..., then answers her message from it"
+ctl bob-laptop typing "$A" >/dev/null
 pause 1
-ctl bob send --reply-to "$ID1" "$A" "Sure, see you there!" >/dev/null
+ctl bob-laptop send --reply-to "$ID1" "$A" "Sure, see you there!" >/dev/null
 pause 2
-say "bob reads it: alice sees [read]"
+say "bob reads it on his phone: alice sees [read]"
 ctl bob read "$A" >/dev/null
 pause 2
 say "alice reacts to bob's answer, then sends and fixes a typo"
