@@ -39,6 +39,10 @@
  *        -> {"ok": true, "device": ID}: the device that shows CODE (ternd
  *           --link) is sent the account key and joins the account
  *           (messaging.rst, "Linking a device")
+ *   {"op": "link-remove", "device": ID}
+ *        -> {"ok": true, "device": ID}: that device of this account is
+ *           revoked at the gateway and removed from the directory, in the
+ *           background, durably
  *
  * A request's "tag", if any, comes back in its answer. Failures are
  * {"ok": false, "error": CODE, "message": WHY}. A watcher that reads
@@ -843,6 +847,37 @@ static void op_link_approve(struct api_client *cl, const json_t *req)
 	cl_put(cl, a);
 }
 
+static void op_link_remove(struct api_client *cl, const json_t *req)
+{
+	const char *dev = get_str(req, "device");
+	uint8_t token[WIRE_TOKEN_LEN];
+	char err[256];
+	json_t *a;
+	int ret;
+
+	if (!dev) {
+		error(cl, req, "bad-request", "device: missing or not a string");
+		return;
+	}
+	ret = devlink_remove(cl->td, dev, token, err, sizeof(err));
+	if (ret) {
+		error(cl, req, ret == -EINVAL ? "bad-request" :
+			       ret == -ENOENT ? "not-found" :
+			       ret == -EAGAIN ? "unavailable" : "internal",
+		      "%s", err);
+		return;
+	}
+	if (td_flush_now(cl->td)) {
+		error(cl, req, "internal", "store: %s",
+		      dstore_error(cl->td->ds));
+		return;
+	}
+	devlink_ready(cl->td);
+	a = answer(req);
+	json_object_set_new(a, "device", json_string(dev));
+	cl_put(cl, a);
+}
+
 static void request(struct api_client *cl, const char *line, size_t len)
 {
 	json_error_t je;
@@ -898,9 +933,11 @@ static void request(struct api_client *cl, const char *line, size_t len)
 		op_ref(cl, req, CONTENT_UNSEND);
 	else if (!strcmp(op, "link-approve"))
 		op_link_approve(cl, req);
+	else if (!strcmp(op, "link-remove"))
+		op_link_remove(cl, req);
 	else
 		error(cl, req, "bad-request",
-		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, delete, restore, deleted, verify, status, link-approve)");
+		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, delete, restore, deleted, verify, status, link-approve, link-remove)");
 	json_decref(req);
 }
 

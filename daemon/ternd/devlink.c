@@ -18,7 +18,8 @@
  *
  * The approved set ("dir.approved" in the settings: device ids in hex,
  * space-separated) is what the own-handle monitor (dirsync.c) accepts
- * beside this device.
+ * beside this device. Removing a device (below) revokes its token and
+ * takes it out of the directory's entry.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <openssl/rand.h>
 
 #include "b64.h"
@@ -476,4 +478,265 @@ int devlink_approve(struct ternd *td, const char *code, uint8_t *device,
 		outbox_kick(td);
 	}
 	return ret;
+}
+
+/* --- removing a device of the account ---------------------------------- */
+
+/*
+ * "ternctl link remove ID": the device's push token is revoked at the
+ * gateway first (it is cut off at once, and a revoked token's refusal
+ * makes senders drop their cached device lists), then the device is
+ * removed from the directory's entry. The removal waits in the settings
+ * ("link.removing": the id and the token in hex) until both are done,
+ * so a restart or a lost connection finishes it.
+ */
+#define REMOVING_SETTING	"link.removing"
+#define REMOVE_RETRY_MS		5000
+
+struct td_removal {
+	bool loaded, pending, revoked, busy;
+	uint8_t dev[E2EMSG_DEVICE_ID_LEN];
+	uint8_t token[WIRE_TOKEN_LEN];
+	struct ev_timer retry;
+	struct ternd *td;
+};
+
+struct remove_job {
+	struct dirw_job base;
+	char handle[256];
+	uint8_t dev[E2EMSG_DEVICE_ID_LEN];
+	struct lookup_result r;
+	int ret;
+	bool gone;			/* the entry does not have it (any more) */
+	char err[512];
+};
+
+static void removal_kick(struct ternd *td);
+
+static void remove_retry(struct ev_timer *t)
+{
+	struct td_removal *rm = (void *)((char *)t -
+					 offsetof(struct td_removal, retry));
+
+	removal_kick(rm->td);
+}
+
+static struct td_removal *removal(struct ternd *td)
+{
+	char buf[2 * (E2EMSG_DEVICE_ID_LEN + WIRE_TOKEN_LEN) + 2];
+	struct td_removal *rm = td->removal;
+
+	if (!rm) {
+		rm = calloc(1, sizeof(*rm));
+		if (!rm)
+			return NULL;
+		rm->td = td;
+		rm->retry.fn = remove_retry;
+		td->removal = rm;
+	}
+	if (!rm->loaded) {
+		rm->loaded = true;
+		rm->pending = !dstore_get(td->ds, REMOVING_SETTING, buf,
+					  sizeof(buf)) &&
+			      strlen(buf) == sizeof(buf) - 1 &&
+			      buf[ID_HEX] == ' ' &&
+			      !hex_decode(buf, rm->dev, sizeof(rm->dev)) &&
+			      !hex_decode(buf + ID_HEX + 1, rm->token,
+					  sizeof(rm->token));
+	}
+	return rm;
+}
+
+static void remove_run(struct dirw *w, struct dirw_job *base)
+{
+	struct remove_job *j = (struct remove_job *)base;
+	char path[512], id[ID_HEX + 1], *esc;
+	unsigned int i;
+	json_t *p;
+	long status;
+
+	j->ret = dirw_lookup(w, j->handle, &j->r, j->err, sizeof(j->err));
+	if (j->ret)
+		return;
+	j->gone = true;
+	for (i = 0; j->r.present && i < j->r.entry.ndev; i++)
+		if (!memcmp(j->r.entry.dev[i].id, j->dev, ENTRY_ID_LEN))
+			j->gone = false;
+	if (j->gone)
+		return;
+	esc = curl_easy_escape(NULL, j->handle, 0);
+	if (!esc) {
+		j->ret = -ENOMEM;
+		return;
+	}
+	hex_encode(j->dev, ENTRY_ID_LEN, id);
+	snprintf(path, sizeof(path), "/v1/accounts/%s/devices/%s", esc, id);
+	curl_free(esc);
+	p = json_pack("{s:s, s:s, s:I, s:s}", "op", "remove-device",
+		      "handle", j->handle,
+		      "seq", (json_int_t)(j->r.entry.seq + 1), "device_id", id);
+	if (!p) {
+		j->ret = -ENOMEM;
+		return;
+	}
+	j->ret = dirw_change(w, "DELETE", path, p, false, NULL, &status,
+			     j->err, sizeof(j->err));
+	json_decref(p);
+	if (!j->ret || status == 404)
+		j->gone = true;
+}
+
+static void remove_done(struct ternd *td, struct dirw_job *base,
+			bool cancelled)
+{
+	struct remove_job *j = (struct remove_job *)base;
+	struct td_removal *rm = td->removal;
+	char id[ID_HEX + 1];
+
+	if (rm)
+		rm->busy = false;
+	if (cancelled || !rm) {
+		free(j);
+		return;
+	}
+	hex_encode(j->dev, ENTRY_ID_LEN, id);
+	if (j->gone) {
+		td_log(td, TD_INFO, "link: device %s removed from the account",
+		       id);
+		rm->pending = false;
+		td_setting_set(td, REMOVING_SETTING, "");
+		chat_devices_changed(td);
+	} else {
+		td_log(td, TD_ERR, "link: removing device %s from the directory: %s: trying again",
+		       id, j->err[0] ? j->err : strerror(-j->ret));
+		ev_timer_in(td->loop, &rm->retry, REMOVE_RETRY_MS);
+	}
+	free(j);
+}
+
+static void removal_kick(struct ternd *td)
+{
+	struct td_removal *rm = removal(td);
+	Tern__Revoke rv = TERN__REVOKE__INIT;
+	struct remove_job *j;
+
+	if (!rm || !rm->pending || rm->busy || !td->dir ||
+	    td->dir->state != TDIR_REGISTERED)
+		return;
+	if (!rm->revoked) {
+		/* Answered by devlink_revoke_result(); else again later. */
+		rv.token = wire_bytes(rm->token, WIRE_TOKEN_LEN);
+		if (link_ready(td))
+			link_send(td, WIRE_REVOKE, &rv.base);
+		ev_timer_in(td->loop, &rm->retry, REMOVE_RETRY_MS);
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		ev_timer_in(td->loop, &rm->retry, REMOVE_RETRY_MS);
+		return;
+	}
+	j->base.run = remove_run;
+	j->base.done = remove_done;
+	snprintf(j->handle, sizeof(j->handle), "%s", td->conf.handle);
+	memcpy(j->dev, rm->dev, sizeof(j->dev));
+	rm->busy = true;
+	dirw_submit(td->dir->w, &j->base);
+}
+
+void devlink_ready(struct ternd *td)
+{
+	if (td->akey)
+		removal_kick(td);
+}
+
+bool devlink_revoke_result(struct ternd *td, const Tern__RevokeResult *res)
+{
+	struct td_removal *rm = td->removal;
+
+	if (!rm || !rm->pending || rm->revoked ||
+	    memcmp(rm->token, res->token.data, WIRE_TOKEN_LEN))
+		return false;
+	/* An unknown token has nothing left to cut off either. */
+	if (!res->ok && strcmp(res->detail, "unknown token")) {
+		td_log(td, TD_ERR, "link: the gateway refused to revoke the device's token: %s",
+		       res->detail);
+		return true;
+	}
+	rm->revoked = true;
+	ev_timer_stop(td->loop, &rm->retry);
+	removal_kick(td);
+	return true;
+}
+
+int devlink_remove(struct ternd *td, const char *hex, uint8_t *token,
+		   char *err, size_t errlen)
+{
+	char buf[2 * (E2EMSG_DEVICE_ID_LEN + WIRE_TOKEN_LEN) + 2];
+	uint8_t ids[E2EMSG_LINK_DEVICES_MAX][E2EMSG_DEVICE_ID_LEN];
+	const struct tdir_cached *e;
+	uint8_t id[E2EMSG_DEVICE_ID_LEN];
+	struct td_removal *rm;
+	unsigned int i, n, k;
+	int ret;
+
+	if (strlen(hex) != ID_HEX || hex_decode(hex, id, sizeof(id))) {
+		snprintf(err, errlen, "device: not a device id (32 hex digits)");
+		return -EINVAL;
+	}
+	if (!memcmp(id, td->device_id, sizeof(id))) {
+		snprintf(err, errlen, "that is this device: remove it from another device of the account");
+		return -EINVAL;
+	}
+	rm = removal(td);
+	if (!rm) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (rm->pending) {
+		snprintf(err, errlen, "a removal is still under way: try again once it is done");
+		return -EAGAIN;
+	}
+	/* Its token, from the own entry the monitor verified last. */
+	e = td->dir ? tdir_cache_get(td->dir, td->conf.handle, UINT64_MAX) :
+		      NULL;
+	for (i = 0; e && e->present && i < e->entry.ndev; i++)
+		if (!memcmp(e->entry.dev[i].id, id, sizeof(id)))
+			break;
+	if (!e || !e->present || i == e->entry.ndev) {
+		snprintf(err, errlen, "the directory does not show that device in this account");
+		return -ENOENT;
+	}
+	memcpy(rm->dev, id, sizeof(id));
+	memcpy(rm->token, e->entry.dev[i].push_token, WIRE_TOKEN_LEN);
+	hex_encode(rm->dev, sizeof(rm->dev), buf);
+	buf[ID_HEX] = ' ';
+	hex_encode(rm->token, sizeof(rm->token), buf + ID_HEX + 1);
+	/* The monitor stops expecting it, in the same batch. */
+	n = approved_load(td, ids);
+	for (i = k = 0; i < n; i++)
+		if (memcmp(ids[i], id, sizeof(id)))
+			memcpy(ids[k++], ids[i], sizeof(id));
+	ret = td_setting_set(td, REMOVING_SETTING, buf);
+	if (!ret)
+		ret = approved_save(td, ids, k);
+	if (ret) {
+		snprintf(err, errlen, "store: %s", dstore_error(td->ds));
+		return ret;
+	}
+	/* The caller commits, then devlink_ready() starts it. */
+	rm->pending = true;
+	rm->revoked = false;
+	memcpy(token, rm->token, WIRE_TOKEN_LEN);
+	return 0;
+}
+
+void devlink_free(struct ternd *td)
+{
+	devlink_stop(td);
+	if (td->removal) {
+		ev_timer_stop(td->loop, &td->removal->retry);
+		free(td->removal);
+		td->removal = NULL;
+	}
 }

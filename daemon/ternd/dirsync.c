@@ -301,6 +301,7 @@ static void enroll_done(struct ternd *td, struct dirw_job *base,
 		td_setting_set(td, ENROLLED_KEY, d->enrolled);
 		d->state = TDIR_REGISTERED;
 		chat_kick(td);
+		devlink_ready(td);
 		d->error[0] = '\0';
 		backoff_reset(&d->bo);
 		td_log(td, TD_INFO, "directory: %s %s, this device in it (seq %llu)",
@@ -645,6 +646,7 @@ int tdir_start(struct ternd *td, char *err, size_t errlen)
 	if (td->have_token && enrolled_now(td)) {
 		d->state = TDIR_REGISTERED;
 		chat_kick(td);
+		devlink_ready(td);
 		check_now(td);
 	} else {
 		tdir_token(td);

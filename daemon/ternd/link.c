@@ -499,6 +499,7 @@ static void on_hello_ok(struct ternd *td, const Tern__HelloOk *ok)
 	td_log(td, TD_INFO, "connected to %s (%s transport, heartbeat %"
 	       PRIu32 " ms)", td->conf.gateway, td->t->name, td->hb.cur_ms);
 	outbox_ready(td);
+	devlink_ready(td);
 }
 
 static void on_close(struct ternd *td, const Tern__Close *c)
@@ -583,7 +584,9 @@ void link_frame(struct ternd *td, uint8_t type, const void *buf, size_t len,
 		on_close(td, (const Tern__Close *)m);
 		break;
 	case WIRE_REVOKE_RESULT:
-		ctl_revoke_result(td, (const Tern__RevokeResult *)m);
+		if (!devlink_revoke_result(td, (const Tern__RevokeResult *)m))
+			ctl_revoke_result(td,
+					  (const Tern__RevokeResult *)m);
 		break;
 	default:
 		snprintf(err, sizeof(err), "frame type %u (%s) not accepted from a gateway",
@@ -675,6 +678,7 @@ static bool link_adopt(struct ternd *td)
 		td_log(td, TD_INFO, "adopted tern.ko connection %" PRIu32
 		       " from the previous ternd: ready", td->conn_id);
 		outbox_ready(td);
+		devlink_ready(td);
 	} else {
 		/* Its hello-ok, if any, comes again among the replayed
 		 * frames; without one it times out and we reconnect.

@@ -739,7 +739,7 @@ run:
 	 * transport leaves it in tern.ko for the next ternd.
 	 */
 	td_flush_now(&td);
-	devlink_stop(&td);
+	devlink_free(&td);
 	chat_stop(&td);
 	tdir_stop(&td);
 	link_stop(&td);

@@ -188,6 +188,7 @@ struct ternd {
 	struct td_chat *chat;		/* messaging; NULL without dir */
 	struct td_linking *linking;	/* waiting to be linked (devlink.c) */
 	struct ev_after linking_after;	/* runs its pump */
+	struct td_removal *removal;	/* removing a device (devlink.c) */
 	bool failed;			/* exit non-zero once the loop ends */
 	struct ev_after chat_after;	/* runs its pumps */
 
@@ -274,6 +275,19 @@ int devlink_approve(struct ternd *td, const char *code, uint8_t *device,
 bool devlink_approved(struct ternd *td, const uint8_t *id);
 /* Does @e show every approved device? */
 bool devlink_all_shown(struct ternd *td, const struct entry *e);
+/* Remove the account's device @hex (its id): its token revoked, then out
+ * of the directory, durably, in the background once the caller committed
+ * the batch and called devlink_ready(); 0 with the token in @token, or a
+ * negative errno and @err saying why.
+ */
+int devlink_remove(struct ternd *td, const char *hex, uint8_t *token,
+		   char *err, size_t errlen);
+/* The session is ready, or the directory registered: carry on. */
+void devlink_ready(struct ternd *td);
+/* A RevokeResult: true when it was the removal's. */
+bool devlink_revoke_result(struct ternd *td, const Tern__RevokeResult *res);
+/* At exit: everything devlink.c holds. */
+void devlink_free(struct ternd *td);
 
 /* outbox.c */
 int outbox_add(struct ternd *td, const uint8_t token[WIRE_TOKEN_LEN],

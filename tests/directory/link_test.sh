@@ -15,7 +15,10 @@
 # first device, where bob, who wrote first, becomes a contact as on the
 # device that answered; the first device's message reaches the second. Started
 # again with --link, the linked device is simply a device of the
-# account ('link code' says it is linked). No log holds a text or the
+# account ('link code' says it is linked). Then alice removes it, as a
+# lost device: bad ids are refused by name; its token is revoked and it
+# leaves the directory; bob's next message is sent and reaches her first
+# device, with no alarm. No log holds a text or the
 # account key; every daemon exits 0 on SIGTERM with no sanitizer report.
 #
 # The directory (port 8443), tern-gatewayd (port 5222, the user
@@ -30,7 +33,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup link 198.18.15.6
-ktap_set_plan 20
+ktap_set_plan 24
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -169,6 +172,34 @@ out=$(tl alice2 code -t 5 2>&1)
 check "restarted with --link: registered as it was, no code ('linked already')" \
 	"^registered $A2 .*linked already" \
 	"$(st alice2 directory) $(st alice2 'device id') $out"
+
+# --- alice removes her new device mid-conversation (lost, say) ---
+
+out=$(tl alice remove "$A1" 2>&1)
+out2=$(tl alice remove 0123456789abcdef0123456789abcdef 2>&1)
+out3=$(tl alice remove xyz 2>&1)
+check "remove: this device, a device not in the account, no id: refused by name" \
+	"^that is this device.*/.*does not show that device.*/.*not a device id" \
+	"${out#ternctl: }/$out2/$out3"
+out=$(tl alice remove "$A2" 2>&1)
+check "alice removes her second device" "^removing device $A2: " "$out"
+wait_st alice2 state '^revoked' 20
+for _ in $(seq 100); do
+	devs=$(tc bob resolve --fresh "$A" 2>&1 | awk '/push-token/ { print $1 }')
+	[ "$devs" = "$A1" ] && break
+	sleep 0.2
+done
+check_eq "removed: revoked at the gateway, only her first device in the directory" \
+	"revoked $A1" "$(st alice2 state) $devs"
+TEXTS+=("after the removal, to alice")
+sendj bob "$A" "${TEXTS[3]}"
+ID4=$ID
+wait_state bob "$A" "$ID4" sent 20
+wait_state alice "$B" "$ID4" received 20
+check_eq "bob's next message: sent, and on alice's first device; no alarm on her" \
+	"sent|received|" \
+	"$(hist bob "$A" id state | sed -n "s/^$ID4|//p")|$(
+	hist alice "$B" id state | sed -n "s/^$ID4|//p")|$(st alice ALARM)"
 
 # --- logs and exits ---
 

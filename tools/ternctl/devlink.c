@@ -5,7 +5,7 @@
  * ternd --link, "link code" prints the code it shows (from its control
  * socket's status, once the gateway gave it a token); on a device of the
  * account, "link approve CODE" sends it the account key through ternd's
- * client API.
+ * client API, and "link remove ID" takes a device out of the account.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@
 
 static int code_run(int argc, char **argv);
 static int approve_run(int argc, char **argv);
+static int remove_run(int argc, char **argv);
 
 static const struct ternctl_cmd link_cmds[] = {
 	{
@@ -44,6 +45,14 @@ static const struct ternctl_cmd link_cmds[] = {
 		.summary = "Approve the device that shows CODE ('ternctl link code' there): it is\nsent this account's key, sealed to the key in the code, through the\ngateway, joins the account and registers itself with the directory.\nThis device's monitor expects it from now on. Only approve a code you\nread off your own device: whoever holds it can read your messages.",
 		.help = CHATCL_HELP,
 		.run = approve_run,
+	},
+	{
+		.name = "remove",
+		.synopsis = "[-j] DEVICE_ID",
+		.brief = "remove a device from this account (a lost one)",
+		.summary = "Remove DEVICE_ID (32 hex digits, as 'ternctl resolve' lists your\nhandle's devices) from this account: its push token is revoked at the\ngateway, so it receives nothing more, then it is taken out of the\ndirectory, so that no one encrypts to it again. ternd finishes this in\nthe background, across restarts; the device's ternd stops as revoked.",
+		.help = CHATCL_HELP,
+		.run = remove_run,
 	},
 	{ 0 }
 };
@@ -170,6 +179,31 @@ static int approve_run(int argc, char **argv)
 	if (!o.json)
 		printf("approved device %s: it joins the account once it is online\n",
 		       dev ? dev : "?");
+	json_decref(ans);
+	return 0;
+}
+
+static int remove_run(int argc, char **argv)
+{
+	struct chatcl_opts o = { 0 };
+	json_t *req, *ans;
+	int first, status;
+
+	first = chatcl_parse(argc, argv, &link_cmds[2], &o, false, false,
+			     &status);
+	if (first < 0)
+		return status;
+	if (argc - first != 1)
+		return ternctl_usage(argv[0], "usage: link remove %s",
+				     link_cmds[2].synopsis);
+	req = json_pack("{s:s, s:s}", "op", "link-remove", "device",
+			argv[first]);
+	status = chatcl_call(&o, req, &ans);
+	if (status)
+		return status;
+	if (!o.json)
+		printf("removing device %s: its token is revoked, then it leaves the directory\n",
+		       argv[first]);
 	json_decref(ans);
 	return 0;
 }
