@@ -282,6 +282,16 @@ static int store(struct ternd *td, const struct content *ct,
 			return drop(td, why);
 		return ret ? ret : consume(td);
 	}
+	if (ct->kind == CONTENT_DEVICES) {
+		/* Only another device of this account that this one expects
+		 * may change what its monitor expects.
+		 */
+		if (strcmp(handle, self) || !devlink_approved(td, dev))
+			return drop(td, "a device list from a device this one does not expect");
+		ret = devlink_devices(td, dev, ct->ids, ct->n_ids, ct->removed,
+				      ct->n_removed);
+		return ret ? ret : consume(td);
+	}
 	if (ct->kind == CONTENT_TYPING) {
 		/* Shown to who watches now, kept nowhere. */
 		if (!ct->sync_to[0])

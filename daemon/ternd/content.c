@@ -38,7 +38,9 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 	Tern__Reaction re = TERN__REACTION__INIT;
 	Tern__Edit ed = TERN__EDIT__INIT;
 	Tern__Unsend un = TERN__UNSEND__INIT;
+	Tern__Devices dv = TERN__DEVICES__INIT;
 	ProtobufCBinaryData men[CONTENT_MENTIONS_MAX];
+	ProtobufCBinaryData gone[CONTENT_DEVICES_MAX];
 	ProtobufCBinaryData ids[CONTENT_IDS_MAX];
 	unsigned int i;
 	int ret = 0;
@@ -130,6 +132,25 @@ int content_pack(const struct content *c, uint8_t **out, size_t *len)
 		un.target.len = CONTENT_ID_LEN;
 		m.body_case = TERN__CONTENT__BODY_UNSEND;
 		m.unsend = &un;
+		break;
+	case CONTENT_DEVICES:
+		if (c->n_ids > CONTENT_DEVICES_MAX ||
+		    c->n_removed > CONTENT_DEVICES_MAX)
+			return -EINVAL;
+		for (i = 0; i < c->n_ids; i++) {
+			ids[i].data = (uint8_t *)c->ids[i];
+			ids[i].len = CONTENT_ID_LEN;
+		}
+		for (i = 0; i < c->n_removed; i++) {
+			gone[i].data = (uint8_t *)c->removed[i];
+			gone[i].len = CONTENT_ID_LEN;
+		}
+		dv.n_approved = c->n_ids;
+		dv.approved = ids;
+		dv.n_removed = c->n_removed;
+		dv.removed = gone;
+		m.body_case = TERN__CONTENT__BODY_DEVICES;
+		m.devices = &dv;
 		break;
 	default:
 		return -EINVAL;
@@ -224,6 +245,16 @@ static const char *check(const Tern__Content *m)
 		return ids_check(m->receipt->n_msg_ids, m->receipt->msg_ids,
 				 "receipt.msg_ids: more than 64",
 				 "receipt.msg_ids: an id not 16 bytes");
+	case TERN__CONTENT__BODY_DEVICES:
+		if (m->devices->n_approved > CONTENT_DEVICES_MAX)
+			return "devices.approved: more than 16";
+		if (m->devices->n_removed > CONTENT_DEVICES_MAX)
+			return "devices.removed: more than 16";
+		if (ids_check(m->devices->n_approved, m->devices->approved,
+			      "", ""))
+			return "devices.approved: an id not 16 bytes";
+		return ids_check(m->devices->n_removed, m->devices->removed,
+				 "", "devices.removed: an id not 16 bytes");
 	default:
 		break;
 	}
@@ -297,6 +328,15 @@ int content_parse(const uint8_t *buf, size_t len, struct content *c,
 		for (i = 0; i < c->n_ids; i++)
 			c->ids[i] = m->receipt->msg_ids[i].data;
 		break;
+	case TERN__CONTENT__BODY_DEVICES:
+		c->kind = CONTENT_DEVICES;
+		c->n_ids = m->devices->n_approved;
+		for (i = 0; i < c->n_ids; i++)
+			c->ids[i] = m->devices->approved[i].data;
+		c->n_removed = m->devices->n_removed;
+		for (i = 0; i < c->n_removed; i++)
+			c->removed[i] = m->devices->removed[i].data;
+		break;
 	default:
 		c->kind = CONTENT_UNKNOWN;
 		break;
@@ -328,6 +368,8 @@ const char *content_kind_name(enum content_kind k)
 		return "edit";
 	case CONTENT_UNSEND:
 		return "unsend";
+	case CONTENT_DEVICES:
+		return "devices";
 	default:
 		return "unknown";
 	}

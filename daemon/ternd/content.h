@@ -18,6 +18,7 @@
 #define CONTENT_IDS_MAX		64	/* ids a reset or a receipt names */
 #define CONTENT_MENTIONS_MAX	16
 #define CONTENT_EMOJI_MAX	32	/* bytes */
+#define CONTENT_DEVICES_MAX	16	/* ids a Devices names, each way */
 #define CONTENT_EDIT_MS		(15 * 60 * 1000)	/* edit within */
 #define CONTENT_UNSEND_MS	(2 * 60 * 1000)		/* unsend within */
 
@@ -30,6 +31,7 @@ enum content_kind {
 	CONTENT_REACTION,
 	CONTENT_EDIT,
 	CONTENT_UNSEND,
+	CONTENT_DEVICES,
 };
 
 struct content {
@@ -48,8 +50,10 @@ struct content {
 	bool remove;			/* CONTENT_REACTION: take it back */
 	bool read;			/* CONTENT_RECEIPT: read, or delivered */
 	bool typing;			/* CONTENT_TYPING: on, or stopped */
-	unsigned int n_ids;		/* CONTENT_RESET, _RECEIPT: the ids */
-	const uint8_t *ids[CONTENT_IDS_MAX];
+	unsigned int n_ids;		/* CONTENT_RESET, _RECEIPT: the ids; */
+	const uint8_t *ids[CONTENT_IDS_MAX];	/* _DEVICES: approved */
+	unsigned int n_removed;		/* CONTENT_DEVICES: device ids */
+	const uint8_t *removed[CONTENT_DEVICES_MAX];
 };
 
 /* Encode @c into a malloc()ed buffer: 0, -EINVAL (a field out of its
@@ -64,7 +68,7 @@ int content_parse(const uint8_t *buf, size_t len, struct content *c,
 		  void **keep, const char **why);
 void content_free(void *keep);
 /* A kind's name, for the client API: "text", "reset", "receipt",
- * "typing", "reaction", "edit", "unsend", "unknown".
+ * "typing", "reaction", "edit", "unsend", "devices", "unknown".
  */
 const char *content_kind_name(enum content_kind k);
 

@@ -32,6 +32,7 @@
 
 #include "b64.h"
 #include "chat.h"
+#include "content.h"
 #include "dstore.h"
 #include "e2emsg.h"
 #include "hex.h"
@@ -131,6 +132,68 @@ bool devlink_all_shown(struct ternd *td, const struct entry *e)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Tell the account's other devices what this one approved or removed
+ * (a Devices content to the own handle: the send pump gives it to every
+ * other device of the account), so their monitors expect the same.
+ * Nothing to send when the own entry shows this device alone.
+ */
+static int tell_devices(struct ternd *td, const uint8_t *approved,
+			const uint8_t *removed, char *err, size_t errlen)
+{
+	struct content ct = { .kind = CONTENT_DEVICES };
+	const struct tdir_cached *e;
+
+	e = tdir_cache_get(td->dir, td->conf.handle, UINT64_MAX);
+	if (e && e->present && e->entry.ndev == 1 &&
+	    !memcmp(e->entry.dev[0].id, td->device_id, E2EMSG_DEVICE_ID_LEN))
+		return 0;
+	if (approved) {
+		ct.ids[0] = approved;
+		ct.n_ids = 1;
+	}
+	if (removed) {
+		ct.removed[0] = removed;
+		ct.n_removed = 1;
+	}
+	return chat_queue(td, td->conf.handle, &ct, err, errlen);
+}
+
+int devlink_devices(struct ternd *td, const uint8_t *from,
+		    const uint8_t *const *approved, unsigned int n_approved,
+		    const uint8_t *const *removed, unsigned int n_removed)
+{
+	uint8_t ids[E2EMSG_LINK_DEVICES_MAX][E2EMSG_DEVICE_ID_LEN];
+	char hex[ID_HEX + 1], by[ID_HEX + 1];
+	unsigned int n = approved_load(td, ids), i, j, k;
+
+	hex_encode(from, E2EMSG_DEVICE_ID_LEN, by);
+	for (i = 0; i < n_approved; i++) {
+		if (!memcmp(approved[i], td->device_id, E2EMSG_DEVICE_ID_LEN) ||
+		    in_set(ids, n, approved[i]) ||
+		    n == E2EMSG_LINK_DEVICES_MAX)
+			continue;
+		memcpy(ids[n++], approved[i], E2EMSG_DEVICE_ID_LEN);
+		hex_encode(approved[i], E2EMSG_DEVICE_ID_LEN, hex);
+		td_log(td, TD_INFO, "link: device %s approved device %s of this account",
+		       by, hex);
+		tdir_alarm_clear(td, hex);
+	}
+	for (i = 0; i < n_removed; i++) {
+		for (j = k = 0; j < n; j++)
+			if (memcmp(ids[j], removed[i], E2EMSG_DEVICE_ID_LEN))
+				memcpy(ids[k++], ids[j], E2EMSG_DEVICE_ID_LEN);
+		if (k < n) {
+			hex_encode(removed[i], E2EMSG_DEVICE_ID_LEN, hex);
+			td_log(td, TD_INFO, "link: device %s removed device %s from this account",
+			       by, hex);
+		}
+		n = k;
+	}
+	chat_devices_changed(td);
+	return approved_save(td, ids, n);
 }
 
 /* --- the new device ---------------------------------------------------------- */
@@ -454,15 +517,16 @@ int devlink_approve(struct ternd *td, const char *code, uint8_t *device,
 	}
 	if (!ret && RAND_bytes(msg_id, sizeof(msg_id)) != 1)
 		ret = -EIO;
-	/* The monitor expects the device from now on. */
+	/* The monitor expects the device from now on, and the others. */
 	if (!ret)
 		ret = approved_save(td, p.devices, p.ndevices);
+	if (!ret && tell_devices(td, c.device, NULL, err, errlen))
+		ret = -EIO;
 	if (!ret)
 		ret = outbox_add(td, c.token, msg_id, PROVISION_TTL_S, 0, box,
 				 SEAL_OVERHEAD + len);
-	if (ret)
+	if (ret && ret != -EIO)
 		snprintf(err, errlen, "cannot send the approval: %s",
-			 ret == -EINVAL && !td->akey ? "no account key" :
 			 strerror(-ret));
 	else
 		memcpy(device, c.device, E2EMSG_DEVICE_ID_LEN);
@@ -724,6 +788,9 @@ int devlink_remove(struct ternd *td, const char *hex, uint8_t *token,
 		snprintf(err, errlen, "store: %s", dstore_error(td->ds));
 		return ret;
 	}
+	ret = tell_devices(td, NULL, id, err, errlen);
+	if (ret)
+		return ret;
 	/* The caller commits, then devlink_ready() starts it. */
 	rm->pending = true;
 	rm->revoked = false;

@@ -55,6 +55,18 @@ void tdir_alarm(struct ternd *td, const char *what, const char *why)
 	td_log(td, TD_ERR, "ALARM: %s", d->alarm);
 }
 
+void tdir_alarm_clear(struct ternd *td, const char *hex)
+{
+	struct td_dir *d = td->dir;
+
+	if (!d || strncmp(d->alarm, "unexpected-device:", 18) ||
+	    !strstr(d->alarm, hex))
+		return;
+	td_log(td, TD_INFO, "the alarm for device %s is cleared: a device of this account approved it",
+	       hex);
+	d->alarm[0] = '\0';
+}
+
 static void set_error(struct td_dir *d, const char *err)
 {
 	snprintf(d->error, sizeof(d->error), "%s", err);

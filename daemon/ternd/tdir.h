@@ -171,6 +171,10 @@ const char *tdir_state_name(enum tdir_state s);
  * for a while, not only every --directory-check.
  */
 void tdir_watch_link(struct ternd *td);
+/* An unexpected-device alarm for device @hex was a link this device had
+ * not heard of yet: clear it.
+ */
+void tdir_alarm_clear(struct ternd *td, const char *hex);
 /* Raise an alarm (logged at error level, shown by status). */
 void tdir_alarm(struct ternd *td, const char *what, const char *why);
 /* Persist a newer head when the worker saw one. */

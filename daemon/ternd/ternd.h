@@ -273,6 +273,12 @@ int devlink_approve(struct ternd *td, const char *code, uint8_t *device,
 		    char *err, size_t errlen);
 /* Is @id (16 bytes) an approved device of the account? */
 bool devlink_approved(struct ternd *td, const uint8_t *id);
+/* Another device of the account, @from, approved or removed devices
+ * (a Devices content): this one expects the same, in the batch.
+ */
+int devlink_devices(struct ternd *td, const uint8_t *from,
+		    const uint8_t *const *approved, unsigned int n_approved,
+		    const uint8_t *const *removed, unsigned int n_removed);
 /* Does @e show every approved device? */
 bool devlink_all_shown(struct ternd *td, const struct entry *e);
 /* Remove the account's device @hex (its id): its token revoked, then out

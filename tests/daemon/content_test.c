@@ -352,6 +352,62 @@ TEST(parse_refuses)
 }
 
 /* A body of a kind newer than this ternd decodes as unknown. */
+/* The devices a device approved or removed, for the account's others. */
+TEST(devices)
+{
+	struct content c = { .kind = CONTENT_DEVICES }, d;
+	static uint8_t a[16], r[16], big[17][16];
+	ProtobufCBinaryData ids[17];
+	Tern__Content m = TERN__CONTENT__INIT;
+	Tern__Devices dv = TERN__DEVICES__INIT;
+	uint8_t *buf;
+	size_t len;
+	void *keep;
+	int i;
+
+	memset(a, 0xaa, sizeof(a));
+	memset(r, 0x55, sizeof(r));
+	c.ids[0] = a;
+	c.n_ids = 1;
+	c.removed[0] = r;
+	c.n_removed = 1;
+	ASSERT_EQ(0, round_trip(&c, &d, &keep));
+	EXPECT_EQ(CONTENT_DEVICES, d.kind);
+	EXPECT_STREQ("devices", content_kind_name(d.kind));
+	ASSERT_EQ(1, d.n_ids);
+	ASSERT_EQ(1, d.n_removed);
+	EXPECT_EQ(0, memcmp(a, d.ids[0], 16));
+	EXPECT_EQ(0, memcmp(r, d.removed[0], 16));
+	content_free(keep);
+	c.n_removed = CONTENT_DEVICES_MAX + 1;
+	EXPECT_EQ(-EINVAL, content_pack(&c, &buf, &len));
+
+	for (i = 0; i < 17; i++) {
+		ids[i].data = big[i];
+		ids[i].len = 16;
+	}
+	m.version = 1;
+	m.msg_id.data = a;
+	m.msg_id.len = 16;
+	m.body_case = TERN__CONTENT__BODY_DEVICES;
+	m.devices = &dv;
+	dv.approved = ids;
+	dv.n_approved = 17;
+	EXPECT_EQ(0, refused(&m, "devices.approved: more than 16"));
+	dv.n_approved = 2;
+	ids[1].len = 15;
+	EXPECT_EQ(0, refused(&m, "devices.approved: an id not 16"));
+	ids[1].len = 16;
+	dv.removed = ids;
+	dv.n_removed = 17;
+	EXPECT_EQ(0, refused(&m, "devices.removed: more than 16"));
+	dv.n_removed = 2;
+	ids[0].len = 0;
+	EXPECT_EQ(0, refused(&m, "devices.approved: an id not 16"));
+	dv.n_approved = 0;
+	EXPECT_EQ(0, refused(&m, "devices.removed: an id not 16"));
+}
+
 TEST(unknown_kind)
 {
 	static const uint8_t id[16];

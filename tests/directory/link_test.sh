@@ -15,10 +15,12 @@
 # first device, where bob, who wrote first, becomes a contact as on the
 # device that answered; the first device's message reaches the second. Started
 # again with --link, the linked device is simply a device of the
-# account ('link code' says it is linked). Then alice removes it, as a
-# lost device: bad ids are refused by name; its token is revoked and it
-# leaves the directory; bob's next message is sent and reaches her first
-# device, with no alarm. No log holds a text or the
+# account ('link code' says it is linked). A third device approved by
+# the second raises no alarm on the first, which the second told (a
+# Devices content to its own account). Then alice removes the second, as
+# a lost device: bad ids are refused by name; its token is revoked and it
+# leaves the directory, and the third device is told; bob's next message
+# is sent and reaches her first device, with no alarm. No log holds a text or the
 # account key; every daemon exits 0 on SIGTERM with no sanitizer report.
 #
 # The directory (port 8443), tern-gatewayd (port 5222, the user
@@ -33,7 +35,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup link 198.18.15.6
-ktap_set_plan 24
+ktap_set_plan 26
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -173,6 +175,21 @@ check "restarted with --link: registered as it was, no code ('linked already')" 
 	"^registered $A2 .*linked already" \
 	"$(st alice2 directory) $(st alice2 'device id') $out"
 
+# --- a third device, approved by the second ---
+
+td_start alice3 "${DOPTS[@]}" --handle "$A" --link
+wait_st alice3 state '^ready$' 20
+tl alice2 approve "$(tl alice3 code -t 20 2>&1)" >/dev/null 2>&1
+wait_st alice3 directory '^registered$' 30
+A3=$(st alice3 'device id')
+# Every monitor looks again (--directory-check 2s).
+sleep 5
+check_eq "a third device approved by the second: the first heard of it, no alarm on any" \
+	"1|||" \
+	"$(grep -c "link: device $A2 approved device $A3 of this account" \
+		"$WORK/alice.log")|$(st alice ALARM)|$(st alice2 ALARM)|$(
+	st alice3 ALARM)"
+
 # --- alice removes her new device mid-conversation (lost, say) ---
 
 out=$(tl alice remove "$A1" 2>&1)
@@ -186,11 +203,19 @@ check "alice removes her second device" "^removing device $A2: " "$out"
 wait_st alice2 state '^revoked' 20
 for _ in $(seq 100); do
 	devs=$(tc bob resolve --fresh "$A" 2>&1 | awk '/push-token/ { print $1 }')
-	[ "$devs" = "$A1" ] && break
+	[ "$(printf '%s\n' $devs | wc -l)" = 2 ] && break
 	sleep 0.2
 done
-check_eq "removed: revoked at the gateway, only her first device in the directory" \
-	"revoked $A1" "$(st alice2 state) $devs"
+check_eq "removed: revoked at the gateway, the directory shows her other two" \
+	"revoked $(printf '%s\n' "$A1" "$A3" | sort | tr '\n' ' ')" \
+	"$(st alice2 state) $(printf '%s\n' $devs | sort | tr '\n' ' ')"
+for _ in $(seq 100); do
+	grep -q "removed device $A2" "$WORK/alice3.log" && break
+	sleep 0.1
+done
+check_eq "the third device heard of the removal; no alarm on it" \
+	"1|" "$(grep -c "link: device $A1 removed device $A2 from this account" \
+		"$WORK/alice3.log")|$(st alice3 ALARM)"
 TEXTS+=("after the removal, to alice")
 sendj bob "$A" "${TEXTS[3]}"
 ID4=$ID
@@ -203,6 +228,7 @@ check_eq "bob's next message: sent, and on alice's first device; no alarm on her
 
 # --- logs and exits ---
 
+td_stop alice3
 td_stop alice2
 td_stop alice
 td_stop bob
@@ -217,11 +243,11 @@ check_eq "no log holds a text, a private key or a peer's handle" "" \
 	   grep -hF "$B" "$WORK"/alice.log "$WORK"/alice2.log
 	   grep -hF "$A" "$WORK"/bob.log "$WORK"/gw.log; } | head -3)"
 check "no sanitizer report in any log" '^0$' \
-	"$(cat "$WORK"/alice.log "$WORK"/alice2.log "$WORK"/bob.log \
-		"$WORK"/gw.log "$WORK"/dird.log |
+	"$(cat "$WORK"/alice.log "$WORK"/alice2.log "$WORK"/alice3.log \
+		"$WORK"/bob.log "$WORK"/gw.log "$WORK"/dird.log |
 		grep -Ec "Sanitizer|runtime error")"
 check "every ternd and the gateway exit 0 on SIGTERM" \
-	'^ alice2=0 alice2=0 alice=0 bob=0 0$' "$TSTOPS $GWRC"
+	'^ alice2=0 alice3=0 alice2=0 alice=0 bob=0 0$' "$TSTOPS $GWRC"
 check "the directory exits 0 on SIGTERM, no sanitizer report or error" \
 	'^0 0$' "$STOP"
 

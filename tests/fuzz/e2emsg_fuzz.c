@@ -247,7 +247,8 @@ static void content(const uint8_t *data, size_t size)
 	    memcmp(d.msg_id, c.msg_id, CONTENT_ID_LEN) ||
 	    strcmp(d.sync_to, c.sync_to) || d.text_len != c.text_len ||
 	    (c.text_len && memcmp(d.text, c.text, c.text_len)) ||
-	    d.n_ids != c.n_ids || d.read != c.read ||
+	    d.n_ids != c.n_ids || d.n_removed != c.n_removed ||
+	    d.read != c.read ||
 	    d.typing != c.typing || !d.reply_to != !c.reply_to ||
 	    (c.reply_to && memcmp(d.reply_to, c.reply_to, CONTENT_ID_LEN)) ||
 	    d.n_mentions != c.n_mentions || !d.target != !c.target ||
@@ -260,6 +261,9 @@ static void content(const uint8_t *data, size_t size)
 			abort();
 	for (i = 0; i < c.n_ids; i++)
 		if (memcmp(d.ids[i], c.ids[i], CONTENT_ID_LEN))
+			abort();
+	for (i = 0; i < c.n_removed; i++)
+		if (memcmp(d.removed[i], c.removed[i], CONTENT_ID_LEN))
 			abort();
 	content_free(keep2);
 	content_free(keep);

@@ -144,7 +144,13 @@ static int contents(const char *dir)
 	if (content_seed(dir, "content-edit", &c))
 		return 1;
 	c.kind = CONTENT_UNSEND;
-	return content_seed(dir, "content-unsend", &c);
+	if (content_seed(dir, "content-unsend", &c))
+		return 1;
+	c.kind = CONTENT_DEVICES;
+	c.n_ids = 1;
+	c.n_removed = 1;
+	c.removed[0] = c.msg_id;
+	return content_seed(dir, "content-devices", &c);
 }
 
 int main(int argc, char **argv)
