@@ -60,6 +60,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "api_int.h"
 #include "chat.h"
 #include "content.h"
 #include "dstore.h"
@@ -69,30 +70,7 @@
 #include "unixsock.h"
 
 #define API_LINE_MAX	(64 * 1024)	/* a request */
-#define API_BACKLOG_MAX	(64 * 1024)	/* a watcher's unsent bytes */
-#define API_HISTORY_MAX	1000
 #define API_CLIENTS_MAX	64
-
-struct api_client {
-	struct api_client *next;
-	struct ternd *td;
-	struct ev_fd ev;
-	char *in;
-	size_t inlen;
-	char *out;
-	size_t outlen, outoff, outcap;
-	bool watching, dead, closing;
-	uint64_t since;
-	json_t *pending;		/* a request waiting for the directory */
-};
-
-static const char *const state_name[] = {
-	[DCHAT_QUEUED] = "queued",
-	[DCHAT_SENDING] = "sending",
-	[DCHAT_SENT] = "sent",
-	[DCHAT_FAILED] = "failed",
-	[DCHAT_RECEIVED] = "received",
-};
 
 static void reap(struct ev_after *a)
 {
@@ -133,7 +111,7 @@ static void cl_kill(struct api_client *cl)
 	ev_after(cl->td->loop, &c->api_reap);
 }
 
-static void cl_flush(struct api_client *cl)
+void api_flush(struct api_client *cl)
 {
 	ssize_t n;
 
@@ -161,7 +139,7 @@ static void cl_flush(struct api_client *cl)
 }
 
 /* Queue @j (consumed) as one line. */
-static int cl_put(struct api_client *cl, json_t *j)
+int api_put(struct api_client *cl, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
 	size_t n = s ? strlen(s) : 0, cap;
@@ -189,7 +167,7 @@ static int cl_put(struct api_client *cl, json_t *j)
 	return 0;
 }
 
-static json_t *answer(const json_t *req)
+json_t *api_answer(const json_t *req)
 {
 	json_t *a = json_object();
 	json_t *tag = req ? json_object_get(req, "tag") : NULL;
@@ -200,13 +178,10 @@ static json_t *answer(const json_t *req)
 	return a;
 }
 
-static void error(struct api_client *cl, const json_t *req, const char *code,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void error(struct api_client *cl, const json_t *req, const char *code,
-		  const char *fmt, ...)
+void api_error(struct api_client *cl, const json_t *req, const char *code,
+	       const char *fmt, ...)
 {
-	json_t *a = answer(req);
+	json_t *a = api_answer(req);
 	char msg[512];
 	va_list ap;
 
@@ -216,98 +191,7 @@ static void error(struct api_client *cl, const json_t *req, const char *code,
 	json_object_set_new(a, "ok", json_false());
 	json_object_set_new(a, "error", json_string(code));
 	json_object_set_new(a, "message", json_string(msg));
-	cl_put(cl, a);
-}
-
-static int reaction_cb(void *ctx, const char *who, const char *emoji)
-{
-	return json_array_append_new(ctx, json_pack("{s:s, s:s}", "from", who,
-						     "emoji", emoji));
-}
-
-/* A chat row as the API shows it. */
-static json_t *message_json(struct dstore *ds, const struct dchat *m)
-{
-	json_t *o = json_object(), *arr;
-	char id[33], dev[33];
-	struct content ct;
-	const char *why;
-	unsigned int i;
-	void *keep;
-
-	hex_encode(m->msg_id, 16, id);
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "with", json_string(m->peer));
-	json_object_set_new(o, "dir", json_string(m->outgoing ? "out" : "in"));
-	if (m->sender_dev) {
-		hex_encode(m->sender_dev, 16, dev);
-		json_object_set_new(o, "device", json_string(dev));
-	}
-	if (m->unsent_ms) {
-		json_object_set_new(o, "kind", json_string("text"));
-		json_object_set_new(o, "unsent_ms",
-				    json_integer((json_int_t)m->unsent_ms));
-	} else if (!content_parse(m->body, m->len, &ct, &keep, &why)) {
-		json_object_set_new(o, "kind",
-				    json_string(content_kind_name(ct.kind)));
-		if (ct.kind == CONTENT_TEXT)
-			json_object_set_new(o, "text",
-					    json_stringn(ct.text,
-							 ct.text_len));
-		if (ct.reply_to) {
-			hex_encode(ct.reply_to, 16, dev);
-			json_object_set_new(o, "reply_to", json_string(dev));
-		}
-		if (ct.n_mentions) {
-			arr = json_array();
-			for (i = 0; i < ct.n_mentions; i++)
-				json_array_append_new(arr,
-					json_string(ct.mentions[i]));
-			json_object_set_new(o, "mentions", arr);
-		}
-		content_free(keep);
-	} else {
-		json_object_set_new(o, "kind", json_string("unreadable"));
-	}
-	json_object_set_new(o, "sent_ms", json_integer((json_int_t)m->sent_ms));
-	json_object_set_new(o, "at_ms", json_integer((json_int_t)m->at_ms));
-	json_object_set_new(o, "state",
-			    json_string(m->state <= DCHAT_RECEIVED ?
-					state_name[m->state] : "unknown"));
-	if (m->error)
-		json_object_set_new(o, "error", json_string(m->error));
-	if (m->delivered_ms)
-		json_object_set_new(o, "delivered_ms",
-				    json_integer((json_int_t)m->delivered_ms));
-	if (m->read_ms)
-		json_object_set_new(o, "read_ms",
-				    json_integer((json_int_t)m->read_ms));
-	if (m->edited_ms)
-		json_object_set_new(o, "edited_ms",
-				    json_integer((json_int_t)m->edited_ms));
-	if (m->deleted_ms)
-		json_object_set_new(o, "deleted_ms",
-				    json_integer((json_int_t)m->deleted_ms));
-	arr = json_array();
-	if (dstore_reactions(ds, m->peer, m->msg_id, reaction_cb, arr) > 0)
-		json_object_set_new(o, "reactions", arr);
-	else
-		json_decref(arr);
-	json_object_set_new(o, "rev", json_integer((json_int_t)m->rev));
-	return o;
-}
-
-struct array_ctx {
-	struct dstore *ds;
-	json_t *arr;
-};
-
-static int add_to_array(void *ctx, const struct dchat *m)
-{
-	struct array_ctx *a = ctx;
-
-	return json_array_append_new(a->arr, message_json(a->ds, m)) ?
-	       -ENOMEM : 0;
+	api_put(cl, a);
 }
 
 struct watch_ctx {
@@ -320,16 +204,16 @@ static int watch_cb(void *ctx, const struct dchat *m)
 	struct watch_ctx *w = ctx;
 	json_t *e;
 
-	e = message_json(w->cl->td->ds, m);
+	e = api_message_json(w->cl->td->ds, m);
 	json_object_set_new(e, "event", json_string("message"));
-	if (cl_put(w->cl, e))
+	if (api_put(w->cl, e))
 		return -ENOMEM;
 	w->last = m->rev;
 	return w->cl->outlen >= API_BACKLOG_MAX ? 1 : 0;
 }
 
 /* Send @cl what changed since it last heard, while its backlog allows. */
-static void cl_watch(struct api_client *cl)
+void api_watch(struct api_client *cl)
 {
 	struct ternd *td = cl->td;
 	struct watch_ctx w = { .cl = cl, .last = cl->since };
@@ -346,384 +230,24 @@ static void cl_watch(struct api_client *cl)
 		}
 	}
 	if (!cl->dead)
-		cl_flush(cl);
+		api_flush(cl);
 }
 
-static const char *get_str(const json_t *req, const char *key)
+const char *api_str(const json_t *req, const char *key)
 {
 	return json_string_value(json_object_get(req, key));
 }
 
 /* A message id given as "KEY": 32 hex digits into @id. */
-static bool get_id(struct api_client *cl, const json_t *req, const char *key,
+bool api_id(struct api_client *cl, const json_t *req, const char *key,
 		   uint8_t id[16])
 {
-	const char *v = get_str(req, key);
+	const char *v = api_str(req, key);
 
 	if (v && strlen(v) == 32 && !hex_decode(v, id, 16))
 		return true;
-	error(cl, req, "bad-request", "%s: a message id (32 hex digits)", key);
+	api_error(cl, req, "bad-request", "%s: a message id (32 hex digits)", key);
 	return false;
-}
-
-static void op_send(struct api_client *cl, const json_t *req)
-{
-	const char *to = get_str(req, "to");
-	json_t *text = json_object_get(req, "text");
-	json_t *men = json_object_get(req, "mentions"), *v;
-	struct content ct = { .kind = CONTENT_TEXT };
-	char err[256], id[33];
-	uint8_t mid[16], reply[16];
-	size_t i;
-	json_t *a;
-	int ret;
-
-	if (!to || !json_is_string(text)) {
-		error(cl, req, "bad-request",
-		      "send needs \"to\" (a handle) and \"text\" (a string)");
-		return;
-	}
-	ct.text = json_string_value(text);
-	ct.text_len = json_string_length(text);
-	if (json_object_get(req, "reply_to")) {
-		if (!get_id(cl, req, "reply_to", reply))
-			return;
-		ct.reply_to = reply;
-	}
-	if (men && (!json_is_array(men) ||
-		    json_array_size(men) > CONTENT_MENTIONS_MAX)) {
-		error(cl, req, "bad-request",
-		      "mentions: an array of at most %d handles",
-		      CONTENT_MENTIONS_MAX);
-		return;
-	}
-	json_array_foreach(men, i, v) {
-		if (!json_is_string(v) || json_string_length(v) >= 256) {
-			error(cl, req, "bad-request",
-			      "mentions: an array of handles");
-			return;
-		}
-		snprintf(ct.mentions[i], sizeof(ct.mentions[i]), "%s",
-			 json_string_value(v));
-		ct.n_mentions = i + 1;
-	}
-	ret = chat_send(cl->td, to, &ct, mid, err, sizeof(err));
-	if (ret) {
-		error(cl, req, ret == -EPERM ? "refused" :
-			       strstr(err, "store") ? "internal" :
-			       "bad-request", "%s", err);
-		return;
-	}
-	hex_encode(mid, 16, id);
-	a = answer(req);
-	json_object_set_new(a, "id", json_string(id));
-	cl_put(cl, a);
-}
-
-/* react, edit, unsend: {"with", "id", ...}. */
-static void op_ref(struct api_client *cl, const json_t *req,
-		   enum content_kind kind)
-{
-	const char *with = get_str(req, "with"), *why;
-	json_t *emoji = json_object_get(req, "emoji");
-	json_t *text = json_object_get(req, "text");
-	struct content ct = { .kind = kind };
-	uint8_t target[16];
-	char err[256];
-	int ret;
-
-	if (!with || (why = handle_why(with))) {
-		error(cl, req, "bad-request", "with: %s",
-		      with ? why : "missing (a handle)");
-		return;
-	}
-	if (!get_id(cl, req, "id", target))
-		return;
-	ct.target = target;
-	if (kind == CONTENT_REACTION) {
-		if (emoji && !json_is_null(emoji) &&
-		    (!json_is_string(emoji) || !json_string_length(emoji) ||
-		     json_string_length(emoji) > CONTENT_EMOJI_MAX)) {
-			error(cl, req, "bad-request",
-			      "emoji: a string of 1 to %d bytes, or null to take the reaction back",
-			      CONTENT_EMOJI_MAX);
-			return;
-		}
-		ct.remove = !emoji || json_is_null(emoji);
-		ct.emoji = ct.remove ? "" : json_string_value(emoji);
-		ct.emoji_len = strlen(ct.emoji);
-	} else if (kind == CONTENT_EDIT) {
-		if (!json_is_string(text) ||
-		    json_string_length(text) > CONTENT_TEXT_MAX) {
-			error(cl, req, "bad-request",
-			      "text: a string of at most %d bytes",
-			      CONTENT_TEXT_MAX);
-			return;
-		}
-		ct.text = json_string_value(text);
-		ct.text_len = json_string_length(text);
-	}
-	ret = chat_ref(cl->td, with, &ct, err, sizeof(err));
-	if (ret) {
-		error(cl, req, ret == -EPERM ? "refused" :
-			       ret == -ENOENT ? "not-found" :
-			       ret == -EINVAL ? "bad-request" : "internal",
-		      "%s", err);
-		return;
-	}
-	cl_put(cl, answer(req));
-}
-
-static void op_history(struct api_client *cl, const json_t *req)
-{
-	struct array_ctx ac;
-	const char *with = get_str(req, "with"), *why;
-	json_t *lim = json_object_get(req, "limit"), *arr, *a;
-	json_int_t n = API_HISTORY_MAX;
-	int ret;
-
-	if (!with) {
-		error(cl, req, "bad-request", "history needs \"with\" (a handle)");
-		return;
-	}
-	why = handle_why(with);
-	if (why) {
-		error(cl, req, "bad-request", "with: the handle %s", why);
-		return;
-	}
-	if (lim) {
-		n = json_integer_value(lim);
-		if (!json_is_integer(lim) || n < 1 || n > API_HISTORY_MAX) {
-			error(cl, req, "bad-request",
-			      "limit: an integer from 1 to %d",
-			      API_HISTORY_MAX);
-			return;
-		}
-	}
-	arr = json_array();
-	ac.ds = cl->td->ds;
-	ac.arr = arr;
-	ret = dstore_chat_history(cl->td->ds, with, (unsigned int)n,
-				  add_to_array, &ac);
-	if (ret < 0) {
-		json_decref(arr);
-		error(cl, req, "internal", "store: %s",
-		      dstore_error(cl->td->ds));
-		return;
-	}
-	a = answer(req);
-	json_object_set_new(a, "messages", arr);
-	cl_put(cl, a);
-}
-
-static void op_read(struct api_client *cl, const json_t *req)
-{
-	const char *with = get_str(req, "with"), *why;
-	char err[256];
-	json_t *a;
-	int n;
-
-	if (!with) {
-		error(cl, req, "bad-request", "read needs \"with\" (a handle)");
-		return;
-	}
-	why = handle_why(with);
-	if (why) {
-		error(cl, req, "bad-request", "with: the handle %s", why);
-		return;
-	}
-	n = chat_read(cl->td, with, err, sizeof(err));
-	if (n < 0) {
-		error(cl, req, "internal", "%s", err);
-		return;
-	}
-	a = answer(req);
-	json_object_set_new(a, "read", json_integer(n));
-	cl_put(cl, a);
-}
-
-static void op_typing(struct api_client *cl, const json_t *req)
-{
-	const char *with = get_str(req, "with");
-	json_t *on = json_object_get(req, "on"), *a;
-	char err[256];
-	int n;
-
-	if (!with || (on && !json_is_boolean(on))) {
-		error(cl, req, "bad-request",
-		      "typing needs \"with\" (a handle), and \"on\" a boolean if given");
-		return;
-	}
-	n = chat_send_typing(cl->td, with, on ? json_is_true(on) : true, err,
-			     sizeof(err));
-	if (n < 0) {
-		error(cl, req, n == -EINVAL ? "bad-request" : "unavailable",
-		      "%s", err);
-		return;
-	}
-	a = answer(req);
-	json_object_set_new(a, "devices", json_integer(n));
-	cl_put(cl, a);
-}
-
-static const char *const contact_name[] = {
-	[DCONTACT_REQUEST] = "request",
-	[DCONTACT_ACCEPTED] = "contact",
-	[DCONTACT_BLOCKED] = "blocked",
-};
-
-struct convs_ctx {
-	struct dstore *ds;
-	json_t *arr;
-};
-
-static int last_cb(void *ctx, const struct dchat *m)
-{
-	struct convs_ctx *c = ctx;
-
-	json_array_append_new(c->arr, message_json(c->ds, m));
-	return 0;
-}
-
-static int conv_cb(void *ctx, const char *peer, int state,
-		   unsigned int unread, int64_t last)
-{
-	struct convs_ctx *c = ctx;
-	struct convs_ctx one = { .ds = c->ds, .arr = json_array() };
-	json_t *o;
-
-	(void)last;
-	dstore_chat_history(c->ds, peer, 1, last_cb, &one);
-	o = json_pack("{s:s, s:s, s:i, s:o}", "with", peer, "state",
-		      state >= 0 && state <= DCONTACT_BLOCKED ?
-		      contact_name[state] : "none", "unread", (int)unread,
-		      "last", json_array_size(one.arr) ?
-		      json_incref(json_array_get(one.arr, 0)) : json_object());
-	json_decref(one.arr);
-	return o && !json_array_append_new(c->arr, o) ? 0 : -ENOMEM;
-}
-
-static void op_conversations(struct api_client *cl, const json_t *req)
-{
-	struct convs_ctx c = { .ds = cl->td->ds, .arr = json_array() };
-	json_t *a;
-
-	if (dstore_conversations(cl->td->ds, API_HISTORY_MAX, conv_cb,
-				 &c) < 0) {
-		json_decref(c.arr);
-		error(cl, req, "internal", "store: %s",
-		      dstore_error(cl->td->ds));
-		return;
-	}
-	a = answer(req);
-	json_object_set_new(a, "conversations", c.arr);
-	cl_put(cl, a);
-}
-
-static int seq_cb(void *ctx, const struct dchat *m)
-{
-	*(int64_t *)ctx = m->seq;
-	return 1;
-}
-
-/* delete, restore: a message, here only. */
-static void op_delete(struct api_client *cl, const json_t *req, bool restore)
-{
-	uint8_t id[16];
-	int64_t seq = 0;
-	int ret;
-
-	if (!get_id(cl, req, "id", id))
-		return;
-	ret = dstore_chat_find_id(cl->td->ds, id, seq_cb, &seq);
-	if (ret > 0) {
-		ret = td_batch(cl->td);
-		if (!ret)
-			ret = dstore_chat_delete(cl->td->ds, seq,
-						 restore ? 0 : ev_wall_ms());
-		if (ret < 0 && ret != -ENOENT)
-			td_batch_fail(cl->td, ret);
-		if (!ret)
-			ret = td_flush_now(cl->td);
-	} else if (!ret) {
-		ret = -ENOENT;
-	}
-	if (ret == -ENOENT) {
-		error(cl, req, "not-found", restore ?
-		      "id: no recently deleted message of that id" :
-		      "id: no message of that id (or deleted already)");
-		return;
-	}
-	if (ret) {
-		error(cl, req, "internal", "store: %s",
-		      dstore_error(cl->td->ds));
-		return;
-	}
-	cl_put(cl, answer(req));
-}
-
-static void op_deleted(struct api_client *cl, const json_t *req)
-{
-	struct array_ctx ac = { .ds = cl->td->ds, .arr = json_array() };
-	json_t *a;
-
-	if (dstore_chat_deleted(cl->td->ds, API_HISTORY_MAX, add_to_array,
-				&ac) < 0) {
-		json_decref(ac.arr);
-		error(cl, req, "internal", "store: %s",
-		      dstore_error(cl->td->ds));
-		return;
-	}
-	a = answer(req);
-	json_object_set_new(a, "messages", ac.arr);
-	cl_put(cl, a);
-}
-
-static void op_verify(struct api_client *cl, const json_t *req)
-{
-	const char *with = get_str(req, "with"), *why;
-	json_t *confirm = json_object_get(req, "confirm");
-	json_t *forget = json_object_get(req, "forget");
-	enum chat_verify_op op = CHAT_VERIFY_SHOW;
-	struct chat_safety sn;
-	char err[256];
-	json_t *a;
-	int ret;
-
-	if (!with || (why = handle_why(with))) {
-		error(cl, req, "bad-request", "with: %s",
-		      with ? why : "missing (a handle)");
-		return;
-	}
-	if ((confirm && !json_is_boolean(confirm)) ||
-	    (forget && !json_is_boolean(forget)) ||
-	    (json_is_true(confirm) && json_is_true(forget))) {
-		error(cl, req, "bad-request",
-		      "confirm, forget: booleans, not both true");
-		return;
-	}
-	if (json_is_true(confirm))
-		op = CHAT_VERIFY_CONFIRM;
-	else if (json_is_true(forget))
-		op = CHAT_VERIFY_FORGET;
-	ret = chat_verify(cl->td, with, op, &sn, err, sizeof(err));
-	if (ret == -EAGAIN && !cl->pending) {
-		/* Answered when the lookup is back (api_retry()). */
-		cl->pending = json_deep_copy(req);
-		return;
-	}
-	if (ret) {
-		error(cl, req, ret == -ENOENT ? "not-found" :
-			       ret == -EAGAIN ? "unavailable" : "internal",
-		      "%s", ret == -EAGAIN ? "the directory did not answer" :
-		      err);
-		return;
-	}
-	a = answer(req);
-	json_object_set_new(a, "safety_number", json_string(sn.number));
-	json_object_set_new(a, "verified", json_boolean(sn.verified));
-	json_object_set_new(a, "changed", json_boolean(sn.changed));
-	cl_put(cl, a);
 }
 
 void api_retry(struct ternd *td)
@@ -736,146 +260,14 @@ void api_retry(struct ternd *td)
 		req = cl->pending;
 		if (!req)
 			continue;
-		op_verify(cl, req);
+		api_op_verify(cl, req);
 		/* Asked again and still waiting: it stays, else it is done. */
 		if (cl->pending == req) {
 			cl->pending = NULL;
 			json_decref(req);
 		}
-		cl_flush(cl);
+		api_flush(cl);
 	}
-}
-
-/* accept, block: a contact's state. */
-static void op_contact(struct api_client *cl, const json_t *req,
-		       enum dcontact_state state)
-{
-	const char *with = get_str(req, "with"), *why;
-	int ret;
-
-	if (!with || (why = handle_why(with))) {
-		error(cl, req, "bad-request", "with: %s",
-		      with ? why : "missing (a handle)");
-		return;
-	}
-	ret = td_batch(cl->td);
-	if (!ret)
-		ret = dstore_contact_set(cl->td->ds, with, state,
-					 ev_wall_ms());
-	if (ret)
-		td_batch_fail(cl->td, ret);
-	if (!ret)
-		ret = td_flush_now(cl->td);
-	if (ret) {
-		error(cl, req, "internal", "store: %s",
-		      dstore_error(cl->td->ds));
-		return;
-	}
-	cl_put(cl, answer(req));
-}
-
-static void op_watch(struct api_client *cl, const json_t *req)
-{
-	json_t *since = json_object_get(req, "since"), *a;
-	uint64_t rev;
-
-	if (dstore_chat_rev(cl->td->ds, &rev)) {
-		error(cl, req, "internal", "store: %s",
-		      dstore_error(cl->td->ds));
-		return;
-	}
-	if (since && (!json_is_integer(since) ||
-		      json_integer_value(since) < 0)) {
-		error(cl, req, "bad-request",
-		      "since: a change number (an integer, 0 or more)");
-		return;
-	}
-	cl->since = since ? (uint64_t)json_integer_value(since) : rev;
-	cl->watching = true;
-	a = answer(req);
-	json_object_set_new(a, "rev", json_integer((json_int_t)rev));
-	cl_put(cl, a);
-	cl_watch(cl);
-}
-
-static void op_status(struct api_client *cl, const json_t *req)
-{
-	struct td_chat *c = cl->td->chat;
-	json_t *a = answer(req);
-	uint64_t rev = 0;
-
-	dstore_chat_rev(cl->td->ds, &rev);
-	json_object_set_new(a, "handle", json_string(chat_self(cl->td)));
-	json_object_set_new(a, "sent", json_integer((json_int_t)c->sent));
-	json_object_set_new(a, "received",
-			    json_integer((json_int_t)c->received));
-	json_object_set_new(a, "dropped",
-			    json_integer((json_int_t)c->dropped));
-	json_object_set_new(a, "rev", json_integer((json_int_t)rev));
-	cl_put(cl, a);
-}
-
-static void op_link_approve(struct api_client *cl, const json_t *req)
-{
-	char err[256], hex[HEX_LEN(16)];
-	const char *code = get_str(req, "code");
-	uint8_t dev[16];
-	json_t *a;
-	int ret;
-
-	if (!code) {
-		error(cl, req, "bad-request", "code: missing or not a string");
-		return;
-	}
-	ret = devlink_approve(cl->td, code, dev, err, sizeof(err));
-	if (ret) {
-		error(cl, req, ret == -EINVAL ? "bad-request" :
-			       ret == -EAGAIN ? "unavailable" :
-			       ret == -ENOSPC ? "refused" : "internal",
-		      "%s", err);
-		return;
-	}
-	ret = td_flush_now(cl->td);
-	if (ret) {
-		error(cl, req, "internal", "store: %s",
-		      dstore_error(cl->td->ds));
-		return;
-	}
-	hex_encode(dev, sizeof(dev), hex);
-	a = answer(req);
-	json_object_set_new(a, "device", json_string(hex));
-	cl_put(cl, a);
-}
-
-static void op_link_remove(struct api_client *cl, const json_t *req)
-{
-	const char *dev = get_str(req, "device");
-	uint8_t token[WIRE_TOKEN_LEN];
-	char err[256];
-	json_t *a;
-	int ret;
-
-	if (!dev) {
-		error(cl, req, "bad-request", "device: missing or not a string");
-		return;
-	}
-	ret = devlink_remove(cl->td, dev, token, err, sizeof(err));
-	if (ret) {
-		error(cl, req, ret == -EINVAL ? "bad-request" :
-			       ret == -ENOENT ? "not-found" :
-			       ret == -EAGAIN ? "unavailable" : "internal",
-		      "%s", err);
-		return;
-	}
-	if (td_flush_now(cl->td)) {
-		error(cl, req, "internal", "store: %s",
-		      dstore_error(cl->td->ds));
-		return;
-	}
-	devlink_ready(cl->td);
-	a = answer(req);
-	json_object_set_new(a, "device", json_string(dev));
-	cl_put(cl, a);
 }
 
 static void request(struct api_client *cl, const char *line, size_t len)
@@ -887,57 +279,57 @@ static void request(struct api_client *cl, const char *line, size_t len)
 	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
 	if (!req || !json_is_object(req)) {
 		if (req)
-			error(cl, NULL, "bad-request",
-			      "a request is a JSON object");
+			api_error(cl, NULL, "bad-request",
+				  "a request is a JSON object");
 		else
-			error(cl, NULL, "bad-request",
-			      "not JSON: %s (column %d)", je.text,
-			      je.column);
+			api_error(cl, NULL, "bad-request",
+				  "not JSON: %s (column %d)", je.text,
+				  je.column);
 		json_decref(req);
 		return;
 	}
-	op = get_str(req, "op");
+	op = api_str(req, "op");
 	if (!op)
-		error(cl, req, "bad-request", "op: missing or not a string");
+		api_error(cl, req, "bad-request", "op: missing or not a string");
 	else if (!strcmp(op, "send"))
-		op_send(cl, req);
+		api_op_send(cl, req);
 	else if (!strcmp(op, "history"))
-		op_history(cl, req);
+		api_op_history(cl, req);
 	else if (!strcmp(op, "watch"))
-		op_watch(cl, req);
+		api_op_watch(cl, req);
 	else if (!strcmp(op, "status"))
-		op_status(cl, req);
+		api_op_status(cl, req);
 	else if (!strcmp(op, "read"))
-		op_read(cl, req);
+		api_op_read(cl, req);
 	else if (!strcmp(op, "typing"))
-		op_typing(cl, req);
+		api_op_typing(cl, req);
 	else if (!strcmp(op, "conversations"))
-		op_conversations(cl, req);
+		api_op_conversations(cl, req);
 	else if (!strcmp(op, "accept"))
-		op_contact(cl, req, DCONTACT_ACCEPTED);
+		api_op_contact(cl, req, DCONTACT_ACCEPTED);
 	else if (!strcmp(op, "block"))
-		op_contact(cl, req, DCONTACT_BLOCKED);
+		api_op_contact(cl, req, DCONTACT_BLOCKED);
 	else if (!strcmp(op, "delete"))
-		op_delete(cl, req, false);
+		api_op_delete(cl, req, false);
 	else if (!strcmp(op, "restore"))
-		op_delete(cl, req, true);
+		api_op_delete(cl, req, true);
 	else if (!strcmp(op, "deleted"))
-		op_deleted(cl, req);
+		api_op_deleted(cl, req);
 	else if (!strcmp(op, "verify"))
-		op_verify(cl, req);
+		api_op_verify(cl, req);
 	else if (!strcmp(op, "react"))
-		op_ref(cl, req, CONTENT_REACTION);
+		api_op_ref(cl, req, CONTENT_REACTION);
 	else if (!strcmp(op, "edit"))
-		op_ref(cl, req, CONTENT_EDIT);
+		api_op_ref(cl, req, CONTENT_EDIT);
 	else if (!strcmp(op, "unsend"))
-		op_ref(cl, req, CONTENT_UNSEND);
+		api_op_ref(cl, req, CONTENT_UNSEND);
 	else if (!strcmp(op, "link-approve"))
-		op_link_approve(cl, req);
+		api_op_link_approve(cl, req);
 	else if (!strcmp(op, "link-remove"))
-		op_link_remove(cl, req);
+		api_op_link_remove(cl, req);
 	else
-		error(cl, req, "bad-request",
-		      "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, delete, restore, deleted, verify, status, link-approve, link-remove)");
+		api_error(cl, req, "bad-request",
+			  "op: unknown (send, history, watch, read, typing, react, edit, unsend, conversations, accept, block, delete, restore, deleted, verify, status, link-approve, link-remove)");
 	json_decref(req);
 }
 
@@ -950,11 +342,11 @@ static void cl_event(struct ev_fd *ev, uint32_t events)
 	size_t off;
 
 	if (events & EPOLLOUT) {
-		cl_flush(cl);
+		api_flush(cl);
 		if (cl->dead)
 			return;
 		if (cl->watching)
-			cl_watch(cl);
+			api_watch(cl);
 		if (cl->dead)
 			return;
 	}
@@ -989,12 +381,12 @@ static void cl_event(struct ev_fd *ev, uint32_t events)
 	memmove(cl->in, cl->in + off, cl->inlen - off);
 	cl->inlen -= off;
 	if (cl->inlen > API_LINE_MAX) {
-		error(cl, NULL, "bad-request",
-		      "a request longer than %d bytes", API_LINE_MAX);
+		api_error(cl, NULL, "bad-request",
+			  "a request longer than %d bytes", API_LINE_MAX);
 		cl->closing = true;
 		cl->inlen = 0;
 	}
-	cl_flush(cl);
+	api_flush(cl);
 }
 
 static void api_accept(struct ev_fd *ev, uint32_t events)
@@ -1038,8 +430,8 @@ void api_typing(struct ternd *td, const char *handle, bool on)
 			continue;
 		e = json_pack("{s:s, s:s, s:b}", "event", "typing", "with",
 			      handle, "on", on);
-		if (e && !cl_put(cl, e))
-			cl_flush(cl);
+		if (e && !api_put(cl, e))
+			api_flush(cl);
 	}
 }
 
@@ -1050,7 +442,7 @@ void api_notify(struct ternd *td)
 	for (cl = td->chat->clients; cl; cl = next) {
 		next = cl->next;
 		if (cl->watching)
-			cl_watch(cl);
+			api_watch(cl);
 	}
 }
 
@@ -1089,3 +481,4 @@ void api_close(struct ternd *td)
 		c->api_fd = -1;
 	}
 }
+
