@@ -4,7 +4,8 @@
 # Linking a device to an account (Documentation/messaging.rst, "Linking a
 # device"), through the real gateway and directory. alice has a device;
 # her second one starts with ternd --link and shows a code ('ternctl link
-# code'), with no directory state and no account key of its own. Bad
+# code'), with no directory state and no account key of its own, the
+# same code after a restart. Bad
 # codes are refused by name; bob approving her code sends a provision
 # her new device refuses (another account), still waiting. Her first
 # device approves it: the new device takes the account key, says hello
@@ -35,7 +36,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup link 198.18.15.6
-ktap_set_plan 26
+ktap_set_plan 27
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -69,6 +70,13 @@ check "alice's new device shows a code; no directory, no account key yet" \
 	"$CODE $(st alice2 directory) $A2 $([ -e "$WORK/alice2/account.key" ] &&
 		echo present || echo absent)"
 check_eq "its status shows the same code" "$CODE" "$(st alice2 'link code')"
+
+# Restarted while it waits, it shows the same code (the link key is kept).
+td_stop alice2
+td_start alice2 "${DOPTS[@]}" --handle "$A" --link
+wait_st alice2 state '^ready$' 20
+check_eq "restarted while waiting: the same code" "$CODE" \
+	"$(tl alice2 code -t 20 2>&1)"
 
 # --- bad codes, and a code approved by another account ---
 
@@ -247,7 +255,8 @@ check "no sanitizer report in any log" '^0$' \
 		"$WORK"/bob.log "$WORK"/gw.log "$WORK"/dird.log |
 		grep -Ec "Sanitizer|runtime error")"
 check "every ternd and the gateway exit 0 on SIGTERM" \
-	'^ alice2=0 alice3=0 alice2=0 alice=0 bob=0 0$' "$TSTOPS $GWRC"
+	'^ alice2=0 alice2=0 alice3=0 alice2=0 alice=0 bob=0 0$' \
+	"$TSTOPS $GWRC"
 check "the directory exits 0 on SIGTERM, no sanitizer report or error" \
 	'^0 0$' "$STOP"
 
