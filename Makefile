@@ -83,7 +83,8 @@ include $(wildcard daemon/lib/lib.mk daemon/common/common.mk daemon/kt/kt.mk \
 include $(filter-out daemon/lib/lib.mk daemon/common/common.mk daemon/kt/kt.mk \
 	daemon/dir/dir.mk daemon/e2e/e2e.mk, \
 	$(wildcard daemon/*/*.mk)) \
-	$(wildcard bpf/bpf.mk tools/ternctl/ternctl.mk tools/bench/bench.mk \
+	$(wildcard bpf/bpf.mk tools/ternctl/ternctl.mk tools/ternchat/ternchat.mk \
+		tools/bench/bench.mk \
 		tools/bench/gw/gwbench.mk tools/bench/idle/idle.mk \
 		tools/bench/prio/prio.mk tools/bench/dir/dirbench.mk \
 		tools/bench/e2e/e2ebench.mk \

@@ -30,6 +30,7 @@ libsqlite3-dev		# the daemons' stores
 libevent-dev		# tern-directoryd: evhttp and its OpenSSL binding
 libjansson-dev		# the directory's JSON
 libcurl4-openssl-dev	# the directory's clients (ternd, ternctl)
+libncurses-dev		# ternchat's screen (ncursesw)
 curl			# tests/directory: a client no one here wrote
 libmosquitto-dev	# tern-gwbench's MQTT clients (the gateway benchmark)
 libbpf-dev
@@ -64,6 +65,7 @@ python3-yaml
 python3-cryptography	# tests/crypto: ref_e2e.py, the reference for libterne2e
 python3-jsonschema
 jq
+tmux			# tests/directory: ternchat, driven as a person would
 gnuplot-nox
 mosquitto		# the gateway benchmark's baseline broker
 EOF_PACKAGES
