@@ -12,8 +12,9 @@
 #include <string.h>
 
 #include "dstore_int.h"
+#include "hex.h"
 
-#define DSTORE_SCHEMA_VERSION	5
+#define DSTORE_SCHEMA_VERSION	6
 
 enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 
@@ -21,7 +22,7 @@ enum { OUT_PENDING, OUT_ACKED, OUT_FAILED };
 	"CREATE TABLE prekeys (" \
 	" kind INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 3)," \
 	" id INTEGER NOT NULL CHECK (id BETWEEN 0 AND 4294967295)," \
-	" priv BLOB NOT NULL CHECK (length(priv) = 32)," \
+	" priv BLOB NOT NULL," /* sealed (dstore_crypt.c) */ \
 	" pub BLOB NOT NULL CHECK (length(pub) = 32)," \
 	" created_ms INTEGER NOT NULL," \
 	" published INTEGER NOT NULL DEFAULT 0," \
@@ -180,12 +181,39 @@ static const char schema[] =
 	CHAT_TABLE
 	CHAT_V5;
 
+/*
+ * Version 6 seals the columns a stolen disk must not give away
+ * (dstore_crypt.c). The private keys' column held exactly 32 bytes: the
+ * table is made again without that check (SQLite cannot drop one); the
+ * values are sealed by seal_rows() in the transaction of the upgrade.
+ */
+#define PREKEYS_V6 \
+	"CREATE TABLE prekeys_v6 (" \
+	" kind INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 3)," \
+	" id INTEGER NOT NULL CHECK (id BETWEEN 0 AND 4294967295)," \
+	" priv BLOB NOT NULL," \
+	" pub BLOB NOT NULL CHECK (length(pub) = 32)," \
+	" created_ms INTEGER NOT NULL," \
+	" published INTEGER NOT NULL DEFAULT 0," \
+	" PRIMARY KEY (kind, id)" \
+	") WITHOUT ROWID;" \
+	"INSERT INTO prekeys_v6 SELECT kind, id, priv, pub, created_ms," \
+	" published FROM prekeys;" \
+	"DROP TABLE prekeys;" \
+	"ALTER TABLE prekeys_v6 RENAME TO prekeys;" \
+	"INSERT INTO settings VALUES ('" SEAL_PENDING "', '1');"
+
+/* A store whose rows are still to be sealed (an upgraded one). */
+#define SEAL_PENDING	"store.seal-pending"
+#define STORE_CHECK	"store.check"
+
 /* upgrade[v - 1] takes a store of version v to v + 1. */
 static const char *const upgrade[] = {
 	PREKEYS_TABLE,
 	SESSIONS_TABLE,
 	"ALTER TABLE outbox ADD COLUMN msg_seq INTEGER;" CHAT_TABLE,
 	CHAT_V5,
+	PREKEYS_V6,
 };
 
 #define CHAT_COLS "seq, msg_id, peer, outgoing, sender_dev, body, sent_ms," \
@@ -199,7 +227,8 @@ static const char *const sql[S_COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_IN_NEW] = "SELECT seq, msg_id, expiry_s, flags, payload, received_ms"
 		" FROM inbox WHERE consumed = 0 ORDER BY seq LIMIT ?1",
-	[S_IN_CONSUME] = "UPDATE inbox SET consumed = 1"
+	/* What was taken needs no payload: only its id, against replays. */
+	[S_IN_CONSUME] = "UPDATE inbox SET consumed = 1, payload = x''"
 		" WHERE consumed = 0 AND seq <= ?1",
 	[S_IN_EXPIRE] = "DELETE FROM inbox"
 		" WHERE consumed != 0 AND expiry_s < ?1",
@@ -314,8 +343,131 @@ const char *dstore_error(const struct dstore *ds)
 	return sqldb_error(&ds->d);
 }
 
-int dstore_open(const char *dir, struct dstore **out, char *err,
-		size_t errlen)
+/* Seal, in place, every value of @col of @table: an upgraded store's. */
+static int seal_column(struct dstore *ds, const char *table,
+		       const char *col, const char *label)
+{
+	char q[256], u[256];
+	sqlite3_stmt *r = NULL, *w = NULL;
+	uint8_t *sealed;
+	size_t len, n;
+	const void *v;
+	int ret;
+
+	snprintf(q, sizeof(q), "SELECT rowid, %s FROM %s"
+		 " WHERE %s IS NOT NULL AND length(%s) > 0", col, table,
+		 col, col);
+	snprintf(u, sizeof(u), "UPDATE %s SET %s = ?2 WHERE rowid = ?1",
+		 table, col);
+	if (!strcmp(table, "prekeys") || !strcmp(table, "sessions")) {
+		/* WITHOUT ROWID: by the primary key. */
+		snprintf(q, sizeof(q), "SELECT %s, %s FROM %s WHERE %s IS NOT NULL",
+			 !strcmp(table, "prekeys") ? "kind * 4294967296 + id" :
+			 "peer_dev", col, table, col);
+		snprintf(u, sizeof(u), "UPDATE %s SET %s = ?2 WHERE %s = ?1",
+			 table, col, !strcmp(table, "prekeys") ?
+			 "kind * 4294967296 + id" : "peer_dev");
+	}
+	if (sqlite3_prepare_v2(ds->d.db, q, -1, &r, NULL) ||
+	    sqlite3_prepare_v2(ds->d.db, u, -1, &w, NULL)) {
+		ret = sqldb_fail(&ds->d, "seal the store",
+				 sqlite3_errcode(ds->d.db));
+		goto out;
+	}
+	while ((ret = sqlite3_step(r)) == SQLITE_ROW) {
+		v = sqldb_column_blob(r, 1, &n);
+		ret = dstore_seal(ds, label, v, n, &sealed, &len);
+		if (ret)
+			goto out;
+		if (sqlite3_bind_value(w, 1, sqlite3_column_value(r, 0)) ||
+		    sqldb_bind_blob(w, 2, sealed, len)) {
+			free(sealed);
+			ret = dstore_bind_fail(ds, "seal the store");
+			goto out;
+		}
+		ret = sqldb_step_done(&ds->d, w, "seal the store");
+		free(sealed);
+		if (ret)
+			goto out;
+	}
+	ret = ret == SQLITE_DONE ? 0 : sqldb_fail(&ds->d, "seal the store", ret);
+out:
+	sqlite3_finalize(r);
+	sqlite3_finalize(w);
+	return ret;
+}
+
+/*
+ * The store key must open this store: a sealed known value in the
+ * settings says so (made at the first open). An upgraded store's rows
+ * are sealed first, in one transaction with the check.
+ */
+static int key_check(struct dstore *ds, char *err, size_t errlen)
+{
+	static const char word[] = "tern-store";
+	char hex[2 * 128 + 1];
+	uint8_t raw[128], *p = NULL;
+	size_t n;
+	int ret;
+
+	ret = dstore_get(ds, STORE_CHECK, hex, sizeof(hex));
+	if (!ret) {
+		n = strlen(hex) / 2;
+		if (strlen(hex) % 2 || n > sizeof(raw) ||
+		    hex_decode(hex, raw, n) ||
+		    dstore_unseal(ds, DSTORE_L_CHECK, raw, n, &p, &n) ||
+		    n != sizeof(word) || memcmp(p, word, n)) {
+			free(p);
+			snprintf(err, errlen,
+				 "%s: the store key does not open this store (it was written with another key: see ternd(8), --store-key)",
+				 DSTORE_FILE);
+			return -EKEYREJECTED;
+		}
+		free(p);
+		return 0;
+	}
+	if (ret != -ENOENT)
+		goto fail;
+	ret = dstore_begin(ds);
+	if (ret)
+		goto fail;
+	if (!dstore_get(ds, SEAL_PENDING, hex, sizeof(hex)) &&
+	    !strcmp(hex, "1")) {
+		ret = seal_column(ds, "chat", "body", DSTORE_L_BODY);
+		if (!ret)
+			ret = seal_column(ds, "sessions", "state",
+					  DSTORE_L_STATE);
+		if (!ret)
+			ret = seal_column(ds, "sessions", "prev_state",
+					  DSTORE_L_STATE);
+		if (!ret)
+			ret = seal_column(ds, "prekeys", "priv",
+					  DSTORE_L_PRIV);
+	}
+	if (!ret)
+		ret = dstore_seal(ds, DSTORE_L_CHECK, word, sizeof(word), &p,
+				  &n);
+	if (!ret && 2 * n < sizeof(hex)) {
+		hex_encode(p, n, hex);
+		ret = dstore_set(ds, STORE_CHECK, hex);
+	}
+	free(p);
+	if (!ret)
+		ret = dstore_set(ds, SEAL_PENDING, "");
+	if (ret) {
+		dstore_rollback(ds);
+		goto fail;
+	}
+	ret = dstore_commit(ds);
+	if (!ret)
+		return 0;
+fail:
+	snprintf(err, errlen, "%s", dstore_error(ds));
+	return ret;
+}
+
+int dstore_open(const char *dir, const uint8_t key[DSTORE_STORE_KEY_LEN],
+		struct dstore **out, char *err, size_t errlen)
 {
 	struct dstore *ds;
 	int i, ret;
@@ -326,6 +478,7 @@ int dstore_open(const char *dir, struct dstore **out, char *err,
 		snprintf(err, errlen, "%s: out of memory", DSTORE_FILE);
 		return -ENOMEM;
 	}
+	memcpy(ds->key, key, sizeof(ds->key));
 	ret = sqldb_open_upgrade(&ds->d, dir, DSTORE_FILE,
 				 DSTORE_SCHEMA_VERSION, schema, upgrade, err,
 				 errlen);
@@ -336,6 +489,9 @@ int dstore_open(const char *dir, struct dstore **out, char *err,
 		if (ret)
 			goto fail;
 	}
+	ret = key_check(ds, err, errlen);
+	if (ret)
+		goto fail;
 	*out = ds;
 	return 0;
 fail:
@@ -352,6 +508,7 @@ void dstore_close(struct dstore *ds)
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(ds->st[i]);
 	sqldb_close(&ds->d);
+	explicit_bzero(ds->key, sizeof(ds->key));
 	free(ds);
 }
 

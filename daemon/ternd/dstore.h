@@ -32,10 +32,18 @@
 #define DSTORE_FILE		"ternd.db"
 #define DSTORE_MSG_ID_LEN	16
 #define DSTORE_TOKEN_LEN	16
+#define DSTORE_STORE_KEY_LEN	32
 
 struct dstore;
 
-int dstore_open(const char *dir, struct dstore **out, char *err,
+/*
+ * Open (or make) DIR/ternd.db with the store key @key (dstore_crypt.c:
+ * messages, sessions and private keys are sealed under it; ternd.rst,
+ * "The store at rest"). -EKEYREJECTED when @key is not the one the store
+ * was written with; an older store is upgraded, its rows sealed.
+ */
+int dstore_open(const char *dir, const uint8_t key[DSTORE_STORE_KEY_LEN],
+		struct dstore **out, char *err,
 		size_t errlen);
 void dstore_close(struct dstore *ds);	/* @ds may be NULL */
 const char *dstore_error(const struct dstore *ds);

@@ -5,6 +5,7 @@
  * content.c reads it.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dstore_int.h"
@@ -12,18 +13,26 @@
 int dstore_chat_add(struct dstore *ds, const struct dchat *m, int64_t *seq)
 {
 	sqlite3_stmt *s = ds->st[S_CH_ADD];
+	uint8_t *body = NULL;
+	size_t blen = 0;
 	int ret;
 
 	ret = sqldb_op_begin(&ds->d);
 	if (ret)
 		return ret;
+	if (m->len) {
+		ret = dstore_seal(ds, DSTORE_L_BODY, m->body, m->len, &body,
+				  &blen);
+		if (ret)
+			return sqldb_op_end(&ds->d, ret);
+	}
 	if (sqldb_bind_blob(s, 1, m->msg_id, DSTORE_MSG_ID_LEN) ||
 	    sqlite3_bind_text(s, 2, m->peer, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int(s, 3, m->outgoing) ||
 	    (m->sender_dev ?
 	     sqldb_bind_blob(s, 4, m->sender_dev, DSTORE_DEV_LEN) :
 	     sqlite3_bind_null(s, 4)) ||
-	    sqldb_bind_blob(s, 5, m->body, m->len) ||
+	    sqldb_bind_blob(s, 5, body, blen) ||
 	    sqlite3_bind_int64(s, 6, dstore_s64(m->sent_ms)) ||
 	    sqlite3_bind_int64(s, 7, dstore_s64(m->at_ms)) ||
 	    sqlite3_bind_int(s, 8, m->state) ||
@@ -32,6 +41,7 @@ int dstore_chat_add(struct dstore *ds, const struct dchat *m, int64_t *seq)
 	else
 		ret = sqldb_step_done(&ds->d, s, "add message");
 	sqlite3_clear_bindings(s);
+	free(body);
 	if (!ret) {
 		if (sqlite3_changes(ds->d.db))
 			*seq = sqlite3_last_insert_rowid(ds->d.db);
@@ -106,7 +116,9 @@ int dstore_chat_requeue(struct dstore *ds, int64_t seq)
 static int chat_rows(struct dstore *ds, sqlite3_stmt *s, const char *what,
 		     int (*cb)(void *ctx, const struct dchat *m), void *ctx)
 {
+	uint8_t *body = NULL;
 	struct dchat m;
+	const void *raw;
 	int n = 0, ret;
 
 	while ((ret = sqldb_step_row(&ds->d, s, what)) > 0) {
@@ -124,7 +136,15 @@ static int chat_rows(struct dstore *ds, sqlite3_stmt *s, const char *what,
 			ret = dstore_corrupt(ds, what);
 			break;
 		}
-		m.body = sqldb_column_blob(s, 5, &m.len);
+		body = NULL;
+		raw = sqldb_column_blob(s, 5, &m.len);
+		if (m.len) {
+			ret = dstore_unseal(ds, DSTORE_L_BODY, raw, m.len,
+					    &body, &m.len);
+			if (ret)
+				break;
+		}
+		m.body = body;
 		m.sent_ms = (uint64_t)sqlite3_column_int64(s, 6);
 		m.at_ms = (uint64_t)sqlite3_column_int64(s, 7);
 		m.state = sqlite3_column_int(s, 8);
@@ -138,6 +158,11 @@ static int chat_rows(struct dstore *ds, sqlite3_stmt *s, const char *what,
 		m.unsent_ms = (uint64_t)sqlite3_column_int64(s, 16);
 		m.deleted_ms = (uint64_t)sqlite3_column_int64(s, 17);
 		ret = cb(ctx, &m);
+		if (body) {
+			explicit_bzero(body, m.len);
+			free(body);
+			body = NULL;
+		}
 		if (ret < 0)
 			break;
 		n++;
@@ -209,14 +234,22 @@ static int chat_update(struct dstore *ds, int which, int64_t seq,
 		       const char *what)
 {
 	sqlite3_stmt *s = ds->st[which];
+	uint8_t *sealed = NULL;
+	size_t slen = 0;
 	int ret;
 
 	ret = sqldb_op_begin(&ds->d);
 	if (ret)
 		return ret;
+	if (which == S_CH_EDIT && len) {
+		ret = dstore_seal(ds, DSTORE_L_BODY, blob, len, &sealed,
+				  &slen);
+		if (ret)
+			return sqldb_op_end(&ds->d, ret);
+	}
 	if (sqlite3_bind_int64(s, 1, seq) ||
 	    (which == S_CH_EDIT ?
-	     sqldb_bind_blob(s, 2, blob, len) ||
+	     sqldb_bind_blob(s, 2, sealed, slen) ||
 	     sqlite3_bind_int64(s, 3, dstore_s64(ms)) :
 	     which == S_CH_UNSEND ?
 	     sqlite3_bind_int64(s, 2, dstore_s64(ms)) : 0))
@@ -224,6 +257,7 @@ static int chat_update(struct dstore *ds, int which, int64_t seq,
 	else
 		ret = sqldb_step_done(&ds->d, s, what);
 	sqlite3_clear_bindings(s);
+	free(sealed);
 	if (!ret && !sqlite3_changes(ds->d.db))
 		ret = -ENOENT;
 	return sqldb_op_end(&ds->d, ret);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the parts of ternd's store share (dstore.c: the schema, opening,
- * inbox, outbox and settings; dstore_keys.c; dstore_sess.c): the
+ * inbox, outbox and settings; dstore_keys.c; dstore_sess.c;
+ * dstore_chat.c; dstore_crypt.c, the sealed columns): the
  * prepared statements, whose SQL is in dstore.c beside the schema, and
  * the helpers every part uses. Not for use outside dstore*.c.
  */
@@ -70,7 +71,22 @@ enum {
 struct dstore {
 	struct sqldb d;
 	sqlite3_stmt *st[S_COUNT];
+	uint8_t key[DSTORE_STORE_KEY_LEN];	/* the store key */
 };
+
+/*
+ * dstore_crypt.c: a column value sealed under the store key, bound to
+ * the column's @label, and opened again (a malloc()ed copy; a value that
+ * does not open is -EIO with the store's error set).
+ */
+#define DSTORE_L_BODY	"chat.body"
+#define DSTORE_L_STATE	"sessions.state"
+#define DSTORE_L_PRIV	"prekeys.priv"
+#define DSTORE_L_CHECK	"settings.store-check"
+int dstore_seal(struct dstore *ds, const char *label, const void *in,
+		size_t len, uint8_t **out, size_t *outlen);
+int dstore_unseal(struct dstore *ds, const char *label, const void *in,
+		  size_t len, uint8_t **out, size_t *outlen);
 
 static inline int64_t dstore_s64(uint64_t v)
 {

@@ -4,9 +4,31 @@
  * "keys").
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dstore_int.h"
+
+/* A private key column, opened into @priv. */
+static int open_priv(struct dstore *ds, sqlite3_stmt *s, int col,
+		     uint8_t priv[DSTORE_KEY_LEN])
+{
+	size_t len = (size_t)sqlite3_column_bytes(s, col), n;
+	uint8_t *p;
+	int ret;
+
+	ret = dstore_unseal(ds, DSTORE_L_PRIV, sqlite3_column_blob(s, col),
+			    len, &p, &n);
+	if (ret)
+		return ret;
+	if (n != DSTORE_KEY_LEN)
+		ret = dstore_corrupt(ds, "a private key");
+	else
+		memcpy(priv, p, DSTORE_KEY_LEN);
+	explicit_bzero(p, n);
+	free(p);
+	return ret;
+}
 
 static int pk_bind_kind(struct dstore *ds, sqlite3_stmt *s,
 			enum dstore_key_kind kind, const char *what)
@@ -21,18 +43,26 @@ int dstore_key_put(struct dstore *ds, enum dstore_key_kind kind, uint32_t id,
 		   const uint8_t pub[DSTORE_KEY_LEN], uint64_t now_ms)
 {
 	sqlite3_stmt *s = ds->st[S_PK_PUT];
+	uint8_t *sealed;
+	size_t len;
 	int ret;
 
 	ret = sqldb_op_begin(&ds->d);
 	if (ret)
 		return ret;
+	ret = dstore_seal(ds, DSTORE_L_PRIV, priv, DSTORE_KEY_LEN, &sealed,
+			  &len);
+	if (ret)
+		return sqldb_op_end(&ds->d, ret);
 	if (sqlite3_bind_int(s, 1, kind) || sqlite3_bind_int64(s, 2, id) ||
-	    sqlite3_bind_blob(s, 3, priv, DSTORE_KEY_LEN, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(s, 3, sealed, (int)len, SQLITE_STATIC) ||
 	    sqlite3_bind_blob(s, 4, pub, DSTORE_KEY_LEN, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(s, 5, dstore_s64(now_ms)))
 		ret = dstore_bind_fail(ds, "store key");
 	else
 		ret = sqldb_step_done(&ds->d, s, "store key");
+	sqlite3_clear_bindings(s);
+	free(sealed);
 	return sqldb_op_end(&ds->d, ret);
 }
 
@@ -87,14 +117,17 @@ int dstore_key_latest(struct dstore *ds, enum dstore_key_kind kind,
 	ret = sqldb_step_row(&ds->d, s, "read key");
 	if (ret <= 0)
 		return ret ? ret : -ENOENT;
-	if (sqlite3_column_bytes(s, 1) != DSTORE_KEY_LEN ||
-	    sqlite3_column_bytes(s, 2) != DSTORE_KEY_LEN) {
+	if (sqlite3_column_bytes(s, 2) != DSTORE_KEY_LEN) {
 		sqlite3_reset(s);
 		return dstore_corrupt(ds, "read key");
 	}
+	ret = open_priv(ds, s, 1, k->priv);
+	if (ret) {
+		sqlite3_reset(s);
+		return ret;
+	}
 	k->kind = kind;
 	k->id = (uint32_t)sqlite3_column_int64(s, 0);
-	memcpy(k->priv, sqlite3_column_blob(s, 1), DSTORE_KEY_LEN);
 	memcpy(k->pub, sqlite3_column_blob(s, 2), DSTORE_KEY_LEN);
 	k->created_ms = (uint64_t)sqlite3_column_int64(s, 3);
 	k->published = sqlite3_column_int(s, 4) != 0;
@@ -151,14 +184,17 @@ int dstore_key_get(struct dstore *ds, enum dstore_key_kind kind, uint32_t id,
 	ret = sqldb_step_row(&ds->d, s, "read key");
 	if (ret <= 0)
 		return ret ? ret : -ENOENT;
-	if (sqlite3_column_bytes(s, 0) != DSTORE_KEY_LEN ||
-	    sqlite3_column_bytes(s, 1) != DSTORE_KEY_LEN) {
+	if (sqlite3_column_bytes(s, 1) != DSTORE_KEY_LEN) {
 		sqlite3_reset(s);
 		return dstore_corrupt(ds, "read key");
 	}
+	ret = open_priv(ds, s, 0, k->priv);
+	if (ret) {
+		sqlite3_reset(s);
+		return ret;
+	}
 	k->kind = kind;
 	k->id = id;
-	memcpy(k->priv, sqlite3_column_blob(s, 0), DSTORE_KEY_LEN);
 	memcpy(k->pub, sqlite3_column_blob(s, 1), DSTORE_KEY_LEN);
 	k->created_ms = (uint64_t)sqlite3_column_int64(s, 2);
 	k->published = sqlite3_column_int(s, 3) != 0;

@@ -10,15 +10,13 @@
 
 #include "dstore_int.h"
 
-static int copy_blob(sqlite3_stmt *s, int col, uint8_t **out, size_t *len)
+/* A sealed state, opened into a malloc()ed copy. */
+static int open_blob(struct dstore *ds, sqlite3_stmt *s, int col,
+		     uint8_t **out, size_t *len)
 {
 	const void *p = sqldb_column_blob(s, col, len);
 
-	*out = malloc(*len ? *len : 1);
-	if (!*out)
-		return -ENOMEM;
-	memcpy(*out, p, *len);
-	return 0;
+	return dstore_unseal(ds, DSTORE_L_STATE, p, *len, out, len);
 }
 
 int dstore_sess_get(struct dstore *ds, const uint8_t peer_dev[DSTORE_DEV_LEN],
@@ -44,9 +42,9 @@ int dstore_sess_get(struct dstore *ds, const uint8_t peer_dev[DSTORE_DEV_LEN],
 	}
 	memcpy(out->handle, handle, n);
 	memcpy(out->peer_ik, sqlite3_column_blob(s, 1), DSTORE_KEY_LEN);
-	ret = copy_blob(s, 2, &out->state, &out->state_len);
+	ret = open_blob(ds, s, 2, &out->state, &out->state_len);
 	if (!ret && sqlite3_column_type(s, 3) != SQLITE_NULL)
-		ret = copy_blob(s, 3, &out->prev, &out->prev_len);
+		ret = open_blob(ds, s, 3, &out->prev, &out->prev_len);
 	out->updated_ms = (uint64_t)sqlite3_column_int64(s, 4);
 out:
 	sqlite3_reset(s);
@@ -72,21 +70,34 @@ int dstore_sess_put(struct dstore *ds, const uint8_t peer_dev[DSTORE_DEV_LEN],
 		    const struct dsess *in)
 {
 	sqlite3_stmt *s = ds->st[S_SS_PUT];
+	uint8_t *state = NULL, *prev = NULL;
+	size_t slen = 0, plen = 0;
 	int ret;
 
 	ret = sqldb_op_begin(&ds->d);
 	if (ret)
 		return ret;
+	ret = dstore_seal(ds, DSTORE_L_STATE, in->state, in->state_len, &state,
+			  &slen);
+	if (!ret && in->prev)
+		ret = dstore_seal(ds, DSTORE_L_STATE, in->prev, in->prev_len,
+				  &prev, &plen);
+	if (ret)
+		goto out;
 	if (sqldb_bind_blob(s, 1, peer_dev, DSTORE_DEV_LEN) ||
 	    sqlite3_bind_text(s, 2, in->handle, -1, SQLITE_STATIC) ||
 	    sqldb_bind_blob(s, 3, in->peer_ik, DSTORE_KEY_LEN) ||
-	    sqldb_bind_blob(s, 4, in->state, in->state_len) ||
-	    (in->prev ? sqldb_bind_blob(s, 5, in->prev, in->prev_len) :
-			sqlite3_bind_null(s, 5)) ||
+	    sqldb_bind_blob(s, 4, state, slen) ||
+	    (prev ? sqldb_bind_blob(s, 5, prev, plen) :
+		    sqlite3_bind_null(s, 5)) ||
 	    sqlite3_bind_int64(s, 6, dstore_s64(in->updated_ms)))
 		ret = dstore_bind_fail(ds, "store session");
 	else
 		ret = sqldb_step_done(&ds->d, s, "store session");
+	sqlite3_clear_bindings(s);
+out:
+	free(state);
+	free(prev);
 	return sqldb_op_end(&ds->d, ret);
 }
 

@@ -67,7 +67,7 @@ enum {
 	O_HEARTBEAT, O_ACK_TIMEOUT, O_RECONNECT_MAX, O_PUSH_PRIORITY, O_PUSH_MARK,
 	O_DIR_URL, O_DIR_CA, O_HEAD_KEY, O_VRF_KEY, O_HANDLE, O_INVITE,
 	O_EMAIL_CODE, O_MAX_HEAD_AGE, O_LOOKUP_CACHE, O_PREKEYS,
-	O_DIR_CHECK, O_API_SOCKET, O_READ_RECEIPTS, O_LINK,
+	O_DIR_CHECK, O_API_SOCKET, O_READ_RECEIPTS, O_LINK, O_STORE_KEY,
 };
 
 static const struct option opts[] = {
@@ -76,6 +76,7 @@ static const struct option opts[] = {
 	{ "ca", required_argument, NULL, O_CA },
 	{ "gateway-name", required_argument, NULL, O_GATEWAY_NAME },
 	{ "data", required_argument, NULL, O_DATA },
+	{ "store-key", required_argument, NULL, O_STORE_KEY },
 	{ "socket", required_argument, NULL, O_SOCKET },
 	{ "api-socket", required_argument, NULL, O_API_SOCKET },
 	{ "transport", required_argument, NULL, O_TRANSPORT },
@@ -116,6 +117,9 @@ static void usage(FILE *f)
 "                             (PEM; required)\n"
 "      --gateway-name NAME    name its certificate must carry [HOST]\n"
 "      --data DIR             keys and store [" TERND_DATA_DEFAULT "]\n"
+"      --store-key FILE       the key that seals the store [a systemd\n"
+"                             credential ternd-store-key, else\n"
+"                             DIR/store.key, made at the first start]\n"
 "      --socket PATH          control socket [DIR/" TERND_SOCKET_NAME "]\n"
 "      --api-socket PATH      the client API's socket, with --directory\n"
 "                             [the control socket's directory/"
@@ -217,6 +221,8 @@ static int apply(struct td_conf *c, int id, const char *val)
 		return set_str(&c->ca, val);
 	case O_GATEWAY_NAME:
 		return set_str(&c->gateway_name, val);
+	case O_STORE_KEY:
+		return set_str(&c->store_key, val);
 	case O_DATA:
 		return set_str(&c->data, val);
 	case O_SOCKET:
@@ -315,6 +321,7 @@ static void conf_free(struct td_conf *c)
 	free(c->ca);
 	free(c->gateway_name);
 	free(c->data);
+	free(c->store_key);
 	free(c->socket);
 	free(c->api_socket);
 	free(c->dir_url);
@@ -530,6 +537,24 @@ fail:
 	return -1;
 }
 
+/* The store, sealed with the store key (storekey.c). */
+static int open_store(struct ternd *td)
+{
+	uint8_t key[DSTORE_STORE_KEY_LEN];
+	const char *from;
+	char err[512];
+	int ret;
+
+	ret = storekey_load(&td->conf, key, &from, err, sizeof(err));
+	if (!ret)
+		ret = dstore_open(td->conf.data, key, &td->ds, err,
+				  sizeof(err));
+	explicit_bzero(key, sizeof(key));
+	if (ret)
+		fprintf(stderr, "ternd: %s\n", err);
+	return ret;
+}
+
 static int pick_transport(struct ternd *td)
 {
 	char why[96];
@@ -671,10 +696,8 @@ int main(int argc, char **argv)
 	}
 	if (lock_data(&td) || load_keys(&td))
 		goto out_keys;
-	if (dstore_open(td.conf.data, &td.ds, err, sizeof(err))) {
-		fprintf(stderr, "ternd: %s\n", err);
+	if (open_store(&td))
 		goto out_keys;
-	}
 	td.tls = tls_client_ctx(td.conf.ca, err, sizeof(err));
 	if (!td.tls) {
 		fprintf(stderr, "ternd: %s\n", err);

@@ -75,6 +75,7 @@ struct td_conf {
 	char *ca;
 	char *gateway_name;		/* default: the host of gateway */
 	char *data;
+	char *store_key;		/* NULL: storekey.c's default */
 	char *socket;
 	char *api_socket;		/* the client API (chat.h) */
 	enum td_tmode transport;
@@ -294,6 +295,10 @@ void devlink_ready(struct ternd *td);
 bool devlink_revoke_result(struct ternd *td, const Tern__RevokeResult *res);
 /* At exit: everything devlink.c holds. */
 void devlink_free(struct ternd *td);
+
+/* storekey.c: the store key, and *@from where it came from. */
+int storekey_load(const struct td_conf *c, uint8_t key[32],
+		  const char **from, char *err, size_t errlen);
 
 /* outbox.c */
 int outbox_add(struct ternd *td, const uint8_t token[WIRE_TOKEN_LEN],

@@ -155,6 +155,9 @@ static int due(struct dstore *ds, struct seen *s, uint64_t now,
 	return dstore_out_due(ds, now, max, due_cb, s);
 }
 
+/* The store key of every store here. */
+static const uint8_t test_key[DSTORE_STORE_KEY_LEN] = { 1, 2, 3, 4, 5 };
+
 FIXTURE(ds) {
 	char dir[64];
 	char data[128];
@@ -168,7 +171,8 @@ FIXTURE_SETUP(ds)
 
 	ASSERT_NE(NULL, scratch_dir(self->dir, "dstore"));
 	snprintf(self->data, sizeof(self->data), "%.100s/data", self->dir);
-	ASSERT_EQ(0, dstore_open(self->data, &self->ds, err, sizeof(err)))
+	ASSERT_EQ(0, dstore_open(self->data, test_key, &self->ds, err,
+				 sizeof(err)))
 		TH_LOG("%s", err);
 }
 
@@ -185,7 +189,8 @@ static void reopen(struct __test_metadata *_metadata, struct dstore **ds,
 
 	dstore_close(*ds);
 	*ds = NULL;
-	ASSERT_EQ(0, dstore_open(dir, ds, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, dstore_open(dir, test_key, ds, err, sizeof(err)))
+		TH_LOG("%s", err);
 }
 
 TEST_F(ds, files_private)
@@ -981,7 +986,7 @@ TEST(upgrade_from_schema_1)
 	sqlite3_close(db);
 	ASSERT_EQ(0, chmod(path, 0600));
 
-	ASSERT_EQ(0, dstore_open(data, &ds, err, sizeof(err)))
+	ASSERT_EQ(0, dstore_open(data, test_key, &ds, err, sizeof(err)))
 		TH_LOG("%s", err);
 	ASSERT_EQ(0, dstore_get(ds, "push-token", v, sizeof(v)));
 	EXPECT_STREQ("kept", v);
@@ -1000,10 +1005,193 @@ TEST(upgrade_from_schema_1)
 	ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
 						&st, NULL));
 	ASSERT_EQ(SQLITE_ROW, sqlite3_step(st));
-	EXPECT_EQ(5, sqlite3_column_int(st, 0));
+	EXPECT_EQ(6, sqlite3_column_int(st, 0));
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	scratch_remove(dir);
+}
+
+/* --- At rest --------------------------------------------------------------- */
+
+/* Does the file @path hold the @n bytes at @p anywhere? */
+static bool file_has(const char *path, const void *p, size_t n)
+{
+	static uint8_t buf[1 << 20];
+	bool found = false;
+	size_t len, i;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f)
+		return false;
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	for (i = 0; !found && i + n <= len; i++)
+		found = !memcmp(buf + i, p, n);
+	return found;
+}
+
+static bool store_has(const char *data, const void *p, size_t n)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%.100s/ternd.db", data);
+	if (file_has(path, p, n))
+		return true;
+	snprintf(path, sizeof(path), "%.100s/ternd.db-wal", data);
+	return file_has(path, p, n);
+}
+
+struct body_seen {
+	char body[64];
+};
+
+static int body_cb(void *ctx, const struct dchat *m)
+{
+	struct body_seen *b = ctx;
+
+	snprintf(b->body, sizeof(b->body), "%.*s", (int)m->len,
+		 (const char *)m->body);
+	return 0;
+}
+
+/*
+ * A message's content, a session's state and a private key are not in
+ * the files, neither the database nor its log; the store gives them back
+ * all the same; an edited text is sealed too.
+ */
+TEST_F(ds, sealed_at_rest)
+{
+	static const char text[] = "the secret text, 0123456789";
+	static const char edited[] = "the edited secret, 9876543210";
+	uint8_t id[DSTORE_MSG_ID_LEN] = { 42 }, peer[DSTORE_DEV_LEN] = { 9 };
+	uint8_t priv[DSTORE_KEY_LEN], pub[DSTORE_KEY_LEN], st[40];
+	struct dchat m = {
+		.msg_id = id, .peer = "bob", .body = text,
+		.len = sizeof(text) - 1, .sent_ms = NOW_MS, .at_ms = NOW_MS,
+		.state = DCHAT_RECEIVED,
+	};
+	struct dsess ss = { .handle = "bob" }, got;
+	struct body_seen b = { "" };
+	struct dkey k;
+	int64_t seq;
+
+	memset(priv, 0xa7, sizeof(priv));
+	memset(pub, 0x31, sizeof(pub));
+	memset(st, 0xc3, sizeof(st));
+	ss.state = st;
+	ss.state_len = sizeof(st);
+	ASSERT_EQ(0, dstore_chat_add(self->ds, &m, &seq));
+	ASSERT_EQ(0, dstore_sess_put(self->ds, peer, &ss));
+	ASSERT_EQ(0, dstore_key_put(self->ds, DSTORE_KEY_SIGNED, 1, priv, pub,
+				    NOW_MS));
+	EXPECT_FALSE(store_has(self->data, text, sizeof(text) - 1));
+	EXPECT_FALSE(store_has(self->data, st, sizeof(st)));
+	EXPECT_FALSE(store_has(self->data, priv, sizeof(priv)));
+	/* The public key is not sealed: the test would find a sealed one. */
+	EXPECT_TRUE(store_has(self->data, pub, sizeof(pub)));
+
+	reopen(_metadata, &self->ds, self->data);
+	ASSERT_EQ(1, dstore_chat_find(self->ds, "bob", id, body_cb, &b));
+	EXPECT_STREQ(text, b.body);
+	ASSERT_EQ(0, dstore_sess_get(self->ds, peer, &got));
+	ASSERT_EQ(sizeof(st), got.state_len);
+	EXPECT_EQ(0, memcmp(st, got.state, sizeof(st)));
+	dsess_free(&got);
+	ASSERT_EQ(0, dstore_key_get(self->ds, DSTORE_KEY_SIGNED, 1, &k));
+	EXPECT_EQ(0, memcmp(priv, k.priv, sizeof(priv)));
+
+	ASSERT_EQ(0, dstore_chat_edit(self->ds, seq, edited,
+				      sizeof(edited) - 1, NOW_MS));
+	EXPECT_FALSE(store_has(self->data, edited, sizeof(edited) - 1));
+	ASSERT_EQ(1, dstore_chat_find(self->ds, "bob", id, body_cb, &b));
+	EXPECT_STREQ(edited, b.body);
+}
+
+/* Another key does not open the store, and says so. */
+TEST_F(ds, wrong_key_refused)
+{
+	static const uint8_t other[DSTORE_STORE_KEY_LEN] = { 9, 9, 9 };
+	char err[ERRLEN] = "";
+	struct dstore *ds = NULL;
+
+	ASSERT_EQ(0, chat_out(self->ds, 1, 1, NULL));
+	dstore_close(self->ds);
+	self->ds = NULL;
+	EXPECT_EQ(-EKEYREJECTED, dstore_open(self->data, other, &ds, err,
+					     sizeof(err)));
+	EXPECT_EQ(NULL, ds);
+	EXPECT_NE(NULL, strstr(err, "the store key does not open this store"))
+		TH_LOG("%s", err);
+	reopen(_metadata, &self->ds, self->data);
+}
+
+/*
+ * The rows of a store from before sealing are sealed at the upgrade: made
+ * here by writing plaintext over sealed values and marking the store as
+ * an upgrade leaves it (the upgrade's SQL itself: upgrade_from_schema_1).
+ */
+TEST_F(ds, upgrade_seals_rows)
+{
+	static const char text[] = "a plaintext body from before, 5555";
+	uint8_t id[DSTORE_MSG_ID_LEN] = { 7 }, priv[DSTORE_KEY_LEN];
+	uint8_t pub[DSTORE_KEY_LEN];
+	struct dchat m = {
+		.msg_id = id, .peer = "bob", .body = text,
+		.len = sizeof(text) - 1, .sent_ms = NOW_MS, .at_ms = NOW_MS,
+		.state = DCHAT_RECEIVED,
+	};
+	struct body_seen b = { "" };
+	char path[192];
+	struct dkey k;
+	sqlite3_stmt *st;
+	int64_t seq;
+	sqlite3 *db;
+
+	memset(priv, 0x6d, sizeof(priv));
+	memset(pub, 0x12, sizeof(pub));
+	ASSERT_EQ(0, dstore_chat_add(self->ds, &m, &seq));
+	ASSERT_EQ(0, dstore_key_put(self->ds, DSTORE_KEY_SIGNED, 1, priv, pub,
+				    NOW_MS));
+	dstore_close(self->ds);
+	self->ds = NULL;
+
+	snprintf(path, sizeof(path), "%.100s/ternd.db", self->data);
+	ASSERT_EQ(SQLITE_OK, sqlite3_open(path, &db));
+	ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db,
+		"UPDATE chat SET body = ?1", -1, &st, NULL));
+	ASSERT_EQ(SQLITE_OK, sqlite3_bind_blob(st, 1, text, sizeof(text) - 1,
+					       SQLITE_STATIC));
+	ASSERT_EQ(SQLITE_DONE, sqlite3_step(st));
+	sqlite3_finalize(st);
+	ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db,
+		"UPDATE prekeys SET priv = ?1", -1, &st, NULL));
+	ASSERT_EQ(SQLITE_OK, sqlite3_bind_blob(st, 1, priv, sizeof(priv),
+					       SQLITE_STATIC));
+	ASSERT_EQ(SQLITE_DONE, sqlite3_step(st));
+	sqlite3_finalize(st);
+	ASSERT_EQ(SQLITE_OK, sqlite3_exec(db,
+		"DELETE FROM settings WHERE key = 'store.check';"
+		"INSERT OR REPLACE INTO settings VALUES"
+		" ('store.seal-pending', '1');", NULL, NULL, NULL));
+	sqlite3_close(db);
+	ASSERT_TRUE(store_has(self->data, text, sizeof(text) - 1));
+
+	reopen(_metadata, &self->ds, self->data);
+	ASSERT_EQ(1, dstore_chat_find(self->ds, "bob", id, body_cb, &b));
+	EXPECT_STREQ(text, b.body);
+	ASSERT_EQ(0, dstore_key_get(self->ds, DSTORE_KEY_SIGNED, 1, &k));
+	EXPECT_EQ(0, memcmp(priv, k.priv, sizeof(priv)));
+	/* Sealed in place: a checkpoint leaves no plaintext in the file. */
+	dstore_close(self->ds);
+	self->ds = NULL;
+	ASSERT_EQ(SQLITE_OK, sqlite3_open(path, &db));
+	ASSERT_EQ(SQLITE_OK, sqlite3_exec(db,
+		"PRAGMA wal_checkpoint(TRUNCATE); VACUUM;", NULL, NULL, NULL));
+	sqlite3_close(db);
+	EXPECT_FALSE(store_has(self->data, text, sizeof(text) - 1));
+	EXPECT_FALSE(store_has(self->data, priv, sizeof(priv)));
+	reopen(_metadata, &self->ds, self->data);
 }
 
 /* A store from a newer ternd is refused, not rewritten. */
@@ -1022,7 +1210,8 @@ TEST(newer_schema_refused)
 					  NULL, NULL, NULL));
 	sqlite3_close(db);
 	ASSERT_EQ(0, chmod(path, 0600));
-	EXPECT_EQ(-EPROTONOSUPPORT, dstore_open(data, &ds, err, sizeof(err)));
+	EXPECT_EQ(-EPROTONOSUPPORT, dstore_open(data, test_key, &ds, err,
+						sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "schema version 99"));
 	EXPECT_EQ(NULL, ds);
 	scratch_remove(dir);
@@ -1070,7 +1259,8 @@ TEST_F(full, disk_full)
 	snprintf(path, sizeof(path), "%.100s/filler", dir);
 	ASSERT_EQ(0, filler(path, FILLER_BYTES));
 	snprintf(data, sizeof(data), "%.100s/data", dir);
-	ASSERT_EQ(0, dstore_open(data, &self->ds, err, sizeof(err)))
+	ASSERT_EQ(0, dstore_open(data, test_key, &self->ds, err,
+				 sizeof(err)))
 		TH_LOG("%s", err);
 
 	/*

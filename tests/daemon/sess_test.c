@@ -33,7 +33,9 @@ static int dev_open(struct dev *d)
 {
 	char err[256];
 
-	return dstore_open(d->dir, &d->ds, err, sizeof(err));
+	static const uint8_t key[DSTORE_STORE_KEY_LEN] = { 7 };
+
+	return dstore_open(d->dir, key, &d->ds, err, sizeof(err));
 }
 
 static int dev_init(struct dev *d, const char *handle, uint8_t id)

@@ -34,7 +34,7 @@ set -u
 GATEWAYD=$build/san/bin/tern-gatewayd
 TERND=$build/san/bin/ternd
 dir_setup chat 198.18.15.2
-ktap_set_plan 69
+ktap_set_plan 70
 for t in "$GATEWAYD" "$TERND"; do
 	[ -x "$t" ] || ktap_exit_fail_msg "no $t: run 'make userspace'"
 done
@@ -573,6 +573,13 @@ check_eq "bob's log: no text, no peer handle" "" \
 	"$(leaks "$WORK/bob.log" "$A")"
 check_eq "the gateway's log: no text, no handle" "" \
 	"$(leaks "$WORK/gw.log" "$A" "$B" nobody@ "@example.org")"
+# The stores at rest: the texts are sealed under the store key, which
+# is in a file of its own (0600).
+check_eq "alice's and bob's stores hold no text; their store keys are 0600" \
+	"0 600 600" \
+	"$(cat "$WORK"/alice/ternd.db* "$WORK"/bob/ternd.db* |
+		grep -a -c -F -f "$WORK/texts") $(stat -c %a \
+		"$WORK/alice/store.key" "$WORK/bob/store.key" | paste -sd ' ')"
 san_re="Sanitizer|runtime error"
 check "no sanitizer report in any log" '^0$' \
 	"$(cat "$WORK"/alice.log "$WORK"/bob.log "$WORK"/gw.log \
